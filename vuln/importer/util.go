@@ -137,6 +137,9 @@ func locationFromURL(raw string) bianque.Location {
 		return bianque.Location{Host: raw}
 	}
 	l := bianque.Location{Protocol: strings.ToLower(u.Scheme), Host: u.Hostname(), Port: atoi(u.Port())}
+	if l.Port == 0 {
+		l.Port = schemePorts[l.Protocol]
+	}
 	l.Path = strings.TrimPrefix(u.EscapedPath(), "/")
 	if p, err := url.PathUnescape(l.Path); err == nil {
 		l.Path = p
@@ -145,6 +148,10 @@ func locationFromURL(raw string) bianque.Location {
 	l.Fragment = u.Fragment
 	return l
 }
+
+// schemePorts are the default ports of URL schemes: a URL without a port
+// names the scheme's default.
+var schemePorts = map[string]int{"http": 80, "https": 443, "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "ldap": 389, "ldaps": 636, "ws": 80, "wss": 443, "redis": 6379, "smb": 445, "vnc": 5900, "imap": 143, "pop": 110, "rtsp": 554, "nntp": 119, "snmp": 161, "sftp": 22}
 
 // readCSV reads a whole CSV report: header names → column index, then rows.
 // The delimiter is ';' when the header line has one and no ',', else ','.
