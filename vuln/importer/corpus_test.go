@@ -158,6 +158,9 @@ var corpusFormats = map[string]string{
 	"openvas-xml":          "openvas-xml",
 	"openvas-csv":          "openvas-csv",
 	"nuclei-json-or-jsonl": "nuclei-json",
+	"masscan-json":         "masscan-json",
+	"naabu-jsonl":          "naabu-json",
+	"hydra-json":           "hydra-json",
 }
 
 // countDifferences lists reports where we count differently from DefectDojo on
@@ -404,6 +407,28 @@ func evalAssert(fs []*bianque.Finding, expr string, want any, check string) erro
 	}
 	if check != "" {
 		return evalCheck(fs, check)
+	}
+	switch expr {
+	case "sorted((int(finding.title.split(': ')[1].split('/')[0]) for finding in findings))":
+		var got []int
+		for _, f := range fs {
+			_, after, _ := strings.Cut(f.Title, ": ")
+			p, _, _ := strings.Cut(after, "/")
+			n, _ := strconv.Atoi(p)
+			got = append(got, n)
+		}
+		sort.Ints(got)
+		if !equal(got, want) {
+			return fmt.Errorf("got %v, want %v", got, want)
+		}
+		return nil
+	case "len(locations(each(findings)))":
+		for i, f := range fs {
+			if !equal(len(f.Locations), want) {
+				return fmt.Errorf("finding %d has %d locations, want %v", i, len(f.Locations), want)
+			}
+		}
+		return nil
 	}
 	mismatch := func(got any) error { return fmt.Errorf("got %#v, want %#v", got, want) }
 	switch {
