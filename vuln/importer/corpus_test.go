@@ -162,6 +162,8 @@ var corpusFormats = map[string]string{
 	"naabu-jsonl":          "naabu-json",
 	"hydra-json":           "hydra-json",
 	"trivy-json":           "trivy-json",
+	"zap-xml":              "zap-xml",
+	"burp-xml":             "burp-xml",
 }
 
 // countDifferences lists reports where we count differently from DefectDojo on
