@@ -202,6 +202,16 @@ type vtok struct {
 
 func (t vtok) cmp(o vtok) int {
 	switch {
+	case o.empty && !o.num && !t.num:
+		if isPreRelease(t.s) {
+			return -1
+		}
+		return 1
+	case t.empty && !t.num && !o.num:
+		if isPreRelease(o.s) {
+			return 1
+		}
+		return -1
 	case t.num && o.num:
 		switch {
 		case t.n < o.n:
