@@ -118,18 +118,69 @@ func GrabBanner(ctx context.Context, g *Guard, ip netip.Addr, port int, wait tim
 		}
 		return readSome(c, wait), nil
 	}
-	if p, ok := probes[port]; ok && p != nil {
-		b, err := try(p)
-		if err != nil || len(b) > 0 {
-			return Banner{Raw: b, Text: printable(b), Probe: strconv.Itoa(port)}, err
+	recognised := func(probePort int, b []byte) bool {
+		id := Identify(probePort, b)
+		return len(b) > 0 && id.Service != "" && id.Info != "unrecognised banner"
+	}
+	var first Banner
+	keep := func(b []byte, probe string) {
+		if first.Raw == nil && len(b) > 0 {
+			first = Banner{Raw: b, Text: printable(b), Probe: probe}
 		}
 	}
+	if p, ok := probes[port]; ok && p != nil {
+		b, err := try(p)
+		if err != nil {
+			return Banner{}, err
+		}
+		if recognised(port, b) {
+			return Banner{Raw: b, Text: printable(b), Probe: strconv.Itoa(port)}, nil
+		}
+		keep(b, strconv.Itoa(port))
+	}
 	b, err := try(nil)
-	if err != nil || len(b) > 0 || noPayload[port] {
-		return Banner{Raw: b, Text: printable(b), Probe: "greeting"}, err
+	if err != nil {
+		return Banner{}, err
+	}
+	if len(b) > 0 || noPayload[port] {
+		return Banner{Raw: b, Text: printable(b), Probe: "greeting"}, nil
 	}
 	b, err = try([]byte("GET / HTTP/1.0\r\nUser-Agent: bianque-scanner\r\n\r\n"))
-	return Banner{Raw: b, Text: printable(b), Probe: "http"}, err
+	if err != nil {
+		return Banner{}, err
+	}
+	if recognised(0, b) {
+		return Banner{Raw: b, Text: printable(b), Probe: "http"}, nil
+	}
+	keep(b, "http")
+	// A service on an unusual port: try the other client-first protocols.
+	for _, pp := range genericProbeOrder {
+		if pp == port || ctx.Err() != nil {
+			continue
+		}
+		b, err := try(probes[pp])
+		if err != nil {
+			return first, err
+		}
+		if recognised(pp, b) {
+			return Banner{Raw: b, Text: printable(b), Probe: strconv.Itoa(pp)}, nil
+		}
+		keep(b, strconv.Itoa(pp))
+	}
+	return first, nil
+}
+
+// genericProbeOrder is the order in which a silent, unrecognised port gets the
+// other protocols' probes.
+var genericProbeOrder = []int{6379, 11211, 5432, 1433, 445, 3389}
+
+// ProbePort returns the port whose probe produced a banner (for Identify), or
+// port itself for a greeting or the HTTP probe.
+func (b Banner) ProbePort(port int) int {
+	if p, err := strconv.Atoi(b.Probe); err == nil {
+		return p
+	}
+	return port
 }
 
 // printable renders a banner for people: text as is, other bytes escaped.

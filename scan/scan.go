@@ -134,7 +134,10 @@ func (s *Scanner) Run(ctx context.Context, targets []netip.Addr) (*Result, error
 			defer wg.Done()
 			defer func() { <-sem }()
 			b, _ := GrabBanner(ctx, g, j.ip, j.port, wait)
-			id := Identify(j.port, b.Raw)
+			id := Identify(b.ProbePort(j.port), b.Raw)
+			if id.Service == "" || id.Info == "unrecognised banner" {
+				id.Service = wellKnown[j.port]
+			}
 			svc := Service{Port: j.port, Protocol: "tcp", Identity: id, Banner: b.Text, Probe: b.Probe}
 			fs := serviceFindings(j.ip, svc)
 			if s.Creds != nil && ctx.Err() == nil {
