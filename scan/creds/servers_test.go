@@ -415,6 +415,10 @@ func TestSMTPAuth(t *testing.T) {
 	exim := need(t, "exim4", "exim4-daemon-light")
 	needRoot(t)
 	dir := t.TempDir()
+	// exim writes its spool and logs as its own user.
+	os.MkdirAll(filepath.Join(dir, "spool"), 0o777)
+	os.Chmod(dir, 0o777)
+	os.Chmod(filepath.Dir(dir), 0o755)
 	port := freePort(t)
 	strong := strongPassword()
 	conf := filepath.Join(dir, "exim.conf")
@@ -448,8 +452,8 @@ plain:
 func TestTomcatManagerBasicAuth(t *testing.T) {
 	lighttpd := need(t, "lighttpd", "lighttpd")
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "www", "manager", "html"), 0o755)
-	os.WriteFile(filepath.Join(dir, "www", "manager", "html", "index.html"), []byte("<title>/manager</title>Tomcat Web Application Manager"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "www", "manager"), 0o755)
+	os.WriteFile(filepath.Join(dir, "www", "manager", "html"), []byte("<title>/manager</title>Tomcat Web Application Manager"), 0o644)
 	strong := strongPassword()
 	os.WriteFile(filepath.Join(dir, "users"), []byte("tomcat:tomcat\nbq_strong:"+strong+"\n"), 0o644)
 	port := freePort(t)
