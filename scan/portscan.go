@@ -121,43 +121,63 @@ func ScanPorts(ctx context.Context, g *Guard, hosts []netip.Addr, ports []int, w
 	for i, h := range hosts {
 		results[i] = &PortResult{Addr: h}
 	}
-	type job struct{ host, port int }
-	jobs := make(chan job, workers)
+	// Jobs are chunks of one host's ports; each worker connects a chunk at
+	// once and polls it (connectBatch), so workers/chunk goroutines run.
+	chunk := 256
+	if !haveConnectBatch {
+		chunk = 1
+	}
+	type job struct{ host, from, to int }
+	pollers := max(1, workers/chunk)
+	if !haveConnectBatch {
+		pollers = workers
+	}
+	jobs := make(chan job, pollers)
 	var mu sync.Mutex
 	var done, open atomic.Int64
 	total := int64(len(hosts) * len(ports))
 	start := time.Now()
 	var firstErr error
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 0; w < pollers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				st, err := probePort(ctx, g, hosts[j.host], ports[j.port])
-				done.Add(1)
-				if err != nil {
+				ip := hosts[j.host]
+				if err := g.Check(ip); err != nil {
 					mu.Lock()
-					if firstErr == nil && ctx.Err() == nil {
+					if firstErr == nil {
 						firstErr = err
 					}
 					mu.Unlock()
+					done.Add(int64(j.to - j.from))
 					continue
 				}
-				r := results[j.host]
-				switch st {
-				case PortOpen:
-					open.Add(1)
+				g.noteOverride(ip)
+				states, err := connectBatch(ctx, g, ip.Unmap(), ports[j.from:j.to], g.dialTimeout())
+				done.Add(int64(j.to - j.from))
+				if err != nil && ctx.Err() == nil {
 					mu.Lock()
-					r.Open = append(r.Open, ports[j.port])
-					r.Alive = true
-					mu.Unlock()
-				case PortClosed:
-					mu.Lock()
-					r.Closed++
-					r.Alive = true
+					if firstErr == nil {
+						firstErr = err
+					}
 					mu.Unlock()
 				}
+				r := results[j.host]
+				mu.Lock()
+				for k, st := range states {
+					switch st {
+					case PortOpen:
+						open.Add(1)
+						r.Open = append(r.Open, ports[j.from+k])
+						r.Alive = true
+					case PortClosed:
+						r.Closed++
+						r.Alive = true
+					}
+				}
+				mu.Unlock()
 			}
 		}()
 	}
@@ -184,9 +204,9 @@ func ScanPorts(ctx context.Context, g *Guard, hosts []netip.Addr, ports []int, w
 	}
 feed:
 	for hi := range hosts {
-		for pi := range ports {
+		for from := 0; from < len(ports); from += chunk {
 			select {
-			case jobs <- job{hi, pi}:
+			case jobs <- job{hi, from, min(from+chunk, len(ports))}:
 			case <-ctx.Done():
 				break feed
 			}

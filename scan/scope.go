@@ -126,6 +126,11 @@ func (g *Guard) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	return d.DialContext(ctx, "tcp", addr)
 }
 
+func (g *Guard) dialTimeout() time.Duration {
+	g.init()
+	return g.DialTimeout
+}
+
 func (g *Guard) noteOverride(ip netip.Addr) {
 	a, ok := g.byIP[ip.Unmap()]
 	if !ok || !a.IsMedical() || g.OnOverride == nil {

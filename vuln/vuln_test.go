@@ -341,3 +341,57 @@ func TestPriority(t *testing.T) {
 		t.Errorf("P3 due %v", got)
 	}
 }
+
+func FuzzParseCPE(f *testing.F) {
+	for _, s := range []string{"cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*", "cpe:/a:openbsd:openssh:7.4", "cpe:/o:apple:mac_os_x:10.0", `cpe:2.3:a:vendor\:x:prod:1.0`, "cpe:/a:v:p:1~~~wordpress~~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCPE(s)
+		if err != nil {
+			return
+		}
+		if _, err := ParseCPE(c.String()); err != nil {
+			t.Fatalf("%q → %q does not parse: %v", s, c.String(), err)
+		}
+	})
+}
+
+func FuzzParseNVD(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "nvd-CVE-2019-10964.json")); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"vulnerabilities":[{"cve":{"id":"CVE-1-1","configurations":[{"nodes":[{"operator":"OR","cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:x:y:*:*:*:*:*:*:*:*","versionEndExcluding":"2"}]}]}]}}]}`))
+	tg, _ := ParseTarget("product=y,version=1.5,cpe=cpe:2.3:a:x:y:1.5:*:*:*:*:*:*:*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cves, err := ParseNVD(b)
+		if err != nil {
+			return
+		}
+		for _, c := range cves {
+			MatchCVE(c, tg)
+		}
+	})
+}
+
+func FuzzParseCSAF(f *testing.F) {
+	f.Add([]byte(`{"document":{"title":"t","tracking":{"id":"ICSMA-1"}},"product_tree":{"branches":[{"category":"vendor","name":"v","branches":[{"category":"product_name","name":"p","branches":[{"category":"product_version_range","name":"<= 4.2","product":{"name":"v p","product_id":"CSAFPID-1"}}]}]}]},"vulnerabilities":[{"cve":"CVE-1-1","product_status":{"known_affected":["CSAFPID-1"]}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := ParseCSAF(b)
+		if err != nil {
+			return
+		}
+		MatchAdvisory(a, Target{Vendor: "v", Product: "p", Version: "4.1"})
+	})
+}
+
+func FuzzVersions(f *testing.F) {
+	f.Add(">= 4.01 | <= 4.34", "4.10")
+	f.Add("vers:generic/>=1.0|<2.0", "1.9rc1")
+	f.Fuzz(func(t *testing.T, expr, v string) {
+		ParseVersions(expr).Contains(v)
+		if CompareVersions(v, v) != 0 {
+			t.Fatalf("%q != itself", v)
+		}
+	})
+}
