@@ -26,7 +26,9 @@ func RandomToken() string { return base64.RawURLEncoding.EncodeToString(RandomBy
 const APITokenPrefix = "bq_"
 
 // NewAPIToken returns a new API token secret: "bq_" and 256 random bits.
-func NewAPIToken() string { return APITokenPrefix + base64.RawURLEncoding.EncodeToString(RandomBytes(32)) }
+func NewAPIToken() string {
+	return APITokenPrefix + base64.RawURLEncoding.EncodeToString(RandomBytes(32))
+}
 
 // LooksLikeAPIToken reports whether s has the shape of an API token.
 func LooksLikeAPIToken(s string) bool {
