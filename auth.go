@@ -30,8 +30,8 @@ type AuthService interface {
 	Login(ctx context.Context, req LoginRequest) (*LoginResult, error)
 	// PendingLogin reports what the session still needs (enrolment or a code).
 	PendingLogin(ctx context.Context, sessionToken string) (*LoginResult, error)
-	// BeginEnrolment returns a new TOTP secret for the session's user; only
-	// while the account has not completed enrolment.
+	// BeginEnrolment returns the TOTP secret to enrol for the session's user
+	// (a new one, or the one pending); only while enrolment is not complete.
 	BeginEnrolment(ctx context.Context, sessionToken string) (*TOTPEnrolment, error)
 	// VerifyTOTP checks a code, completes enrolment if pending, marks MFA
 	// passed and returns the result with a new session token (the old one ends).

@@ -195,12 +195,18 @@ func (s *AuthService) BeginEnrolment(ctx context.Context, token string) (*bianqu
 		// Re-enrolling would let a stolen password replace the second factor.
 		return nil, bianque.Errorf(bianque.ECONFLICT, "the account already has an authenticator; ask an administrator to reset it")
 	}
-	secret := auth.NewTOTPSecret()
-	raw, _ := auth.ParseTOTPSecret(secret)
-	u.TOTPSecret = secret
-	u.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateUser(ctx, u); err != nil {
-		return nil, err
+	// A pending secret is shown again, so that reloading the enrolment page
+	// does not invalidate what the person has just scanned.
+	secret := u.TOTPSecret
+	raw, err := auth.ParseTOTPSecret(secret)
+	if secret == "" || err != nil {
+		secret = auth.NewTOTPSecret()
+		raw, _ = auth.ParseTOTPSecret(secret)
+		u.TOTPSecret = secret
+		u.UpdatedAt = s.clock.Now()
+		if err := s.store.UpdateUser(ctx, u); err != nil {
+			return nil, err
+		}
 	}
 	return &bianque.TOTPEnrolment{Secret: secret, URI: auth.TOTP{Secret: raw}.URI(s.opts.Issuer, u.Username)}, nil
 }
