@@ -257,8 +257,8 @@ func (s *Server) ticketRoutes() {
 	s.api(Route{Method: "GET", Path: "/api/v1/tenants/{tenant}/attainment", ID: "tickets.attainment", Tag: "tickets",
 		Access: Authenticated, Scope: ScopeTenant, Perm: bianque.PermReportRead,
 		Summary: "SLA attainment over the tickets raised in [from, to) (default: the last 30 days).",
-		Query: []Param{{Name: "from", Type: "date-time", Description: "start (inclusive)"}, {Name: "to", Type: "date-time", Description: "end (exclusive)"}},
-		Result: bianque.Attainment{}},
+		Query:   []Param{{Name: "from", Type: "date-time", Description: "start (inclusive)"}, {Name: "to", Type: "date-time", Description: "end (exclusive)"}},
+		Result:  bianque.Attainment{}},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
 			from, to, err := attainmentPeriod(r, s.clock.Now())
 			if err != nil {

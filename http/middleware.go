@@ -134,7 +134,9 @@ func bearerToken(r *http.Request) string {
 	return ""
 }
 
-func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
 
 // checkOrigin refuses a state-changing cookie request whose Origin (or,
 // without one, Referer) names another host: SameSite=Strict already keeps

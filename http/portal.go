@@ -128,7 +128,9 @@ type view struct {
 func (v *view) T(key string, args ...any) string { return i18n.T(v.Lang, key, args...) }
 
 // L returns the label of an enumeration value.
-func (v *view) L(prefix string, value any) string { return i18n.Label(v.Lang, prefix, fmt.Sprint(value)) }
+func (v *view) L(prefix string, value any) string {
+	return i18n.Label(v.Lang, prefix, fmt.Sprint(value))
+}
 
 // Time formats t in the platform's display zone.
 func (v *view) Time(t any) string {

@@ -209,4 +209,6 @@ func queryList(r *http.Request, name string) []string {
 	return out
 }
 
-func principalOf(r *http.Request) *bianque.Principal { return bianque.PrincipalFromContext(r.Context()) }
+func principalOf(r *http.Request) *bianque.Principal {
+	return bianque.PrincipalFromContext(r.Context())
+}

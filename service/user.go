@@ -22,7 +22,9 @@ type UserService struct{ *core }
 
 var _ bianque.UserService = (*UserService)(nil)
 
-func isUserManager(p *bianque.Principal) bool { return p.AuthorizePlatform(bianque.PermUserManage) == nil }
+func isUserManager(p *bianque.Principal) bool {
+	return p.AuthorizePlatform(bianque.PermUserManage) == nil
+}
 
 // authorizeManage checks that p may create, change or remove account u.
 func authorizeManage(p *bianque.Principal, u *bianque.User) error {
