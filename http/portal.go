@@ -284,7 +284,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 func staticHandler(root fs.FS) http.Handler {
 	fsrv := http.FileServerFS(root)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)
 			return
 		}
