@@ -219,7 +219,9 @@ type step struct {
 // the global order of their steps so that audit times only move forward.
 func seedTickets(ctx context.Context, svc *service.Services, clk *settableClock, users map[string]*bianque.User,
 	tenantIDs []string, start, now time.Time, rng *rand.Rand) error {
-	as := func(name string) context.Context { return bianque.NewContextWithPrincipal(ctx, users[name].Principal()) }
+	as := func(name string) context.Context {
+		return bianque.NewContextWithPrincipal(ctx, users[name].Principal())
+	}
 	var steps []step
 	tickets := map[int]*bianque.Ticket{}
 	n := 0
