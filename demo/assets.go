@@ -1,12 +1,23 @@
 package demo
 
-import "bianque"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"bianque"
+)
 
 // demoAssets returns the asset ledger of demo hospital i: the business
 // systems, servers, network gear and connected medical devices a Chinese
 // tertiary hospital typically runs.
 func demoAssets(i int) []*bianque.Asset {
-	net := func(s string) string { return []string{"10.", "172.16."}[i%2] + s }
+	// "zone.subnet.host" becomes 10.(zone+100i).subnet.host: one 10/8 plan per hospital.
+	net := func(s string) string {
+		parts := strings.SplitN(s, ".", 2)
+		zone, _ := strconv.Atoi(parts[0])
+		return fmt.Sprintf("10.%d.%s", zone+100*i, parts[1])
+	}
 	med := func(fda int, life bool, disruption, phi string) *bianque.MedicalProfile {
 		return &bianque.MedicalProfile{FDAClass: fda, LifeSupporting: life, Disruption: disruption, PHI: phi, ManagedBy: "clinical_engineering"}
 	}

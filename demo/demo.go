@@ -141,7 +141,7 @@ func Seed(ctx context.Context, store bianque.Store, now time.Time, p auth.Argon2
 	for i, tid := range tenantIDs {
 		for _, a := range demoAssets(i) {
 			a.TenantID = tid
-			if err := svc.Assets.CreateAsset(as(users["analyst"]), a); err != nil {
+			if err := svc.Assets.CreateAsset(as(users["manager"]), a); err != nil {
 				return nil, fmt.Errorf("create demo asset %s: %w", a.Name, err)
 			}
 		}

@@ -31,11 +31,16 @@ func runAudit(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := newFlagSet(env, c)
 	data := fs.String("data", "BIANQUE_DATA", "./data", "data directory (SQLite database)")
 	db := fs.String("db", "BIANQUE_DB", "", dbFlagUsage)
+	fieldKey := fs.String("field-key", "BIANQUE_FIELD_KEY", "", fieldKeyUsage)
 	asJSON := fs.Bool("json", "", false, "print the report as JSON")
 	if err := fs.parse(args[1:]); err != nil {
 		return err
 	}
-	store, where, err := openStore(ctx, *db, *data)
+	key, err := parseFieldKey(*fieldKey)
+	if err != nil {
+		return err
+	}
+	store, where, err := openStore(ctx, *db, *data, key)
 	if err != nil {
 		return err
 	}

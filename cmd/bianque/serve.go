@@ -60,6 +60,7 @@ type serveConfig struct {
 	lockoutThreshold        int
 	lockoutDuration         time.Duration
 	adminUser               string
+	fieldKey                string
 	logLevel, logFormat     string
 	grace                   time.Duration
 }
@@ -82,6 +83,7 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	lockoutThreshold := fs.Int("lockout-threshold", "BIANQUE_LOCKOUT_THRESHOLD", 5, "failed passwords or codes in a row that lock an account")
 	lockoutDuration := fs.Duration("lockout-duration", "BIANQUE_LOCKOUT_DURATION", 15*time.Minute, "how long a locked account stays locked")
 	adminUser := fs.String("admin-user", "BIANQUE_ADMIN_USER", "admin", "name of the platform administrator created on an empty database")
+	fieldKey := fs.String("field-key", "BIANQUE_FIELD_KEY", "", fieldKeyUsage)
 	logLevel := fs.String("log-level", "BIANQUE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "BIANQUE_LOG_FORMAT", "text", "log format: text or json")
 	grace := fs.Duration("shutdown-grace", "BIANQUE_SHUTDOWN_GRACE", 15*time.Second, "time given to requests in flight on shutdown")
@@ -103,6 +105,7 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	cfg.lockoutThreshold = *lockoutThreshold
 	cfg.lockoutDuration = *lockoutDuration
 	cfg.adminUser = *adminUser
+	cfg.fieldKey = *fieldKey
 	cfg.logLevel = *logLevel
 	cfg.logFormat = *logFormat
 	cfg.grace = *grace
@@ -176,7 +179,11 @@ func runServe(ctx context.Context, env *cmdEnv, args []string) error {
 
 // serve runs the server on ln until ctx ends. Tests call it with their own listener.
 func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger, ln net.Listener, trusted, allowed []netip.Prefix) error {
-	store, where, err := openStore(ctx, cfg.db, cfg.data)
+	key, err := parseFieldKey(cfg.fieldKey)
+	if err != nil {
+		return err
+	}
+	store, where, err := openStore(ctx, cfg.db, cfg.data, key)
 	if err != nil {
 		return err
 	}
