@@ -66,7 +66,9 @@ func (s *AuthService) Login(ctx context.Context, req bianque.LoginRequest) (*bia
 	if err := auth.VerifyPassword(u.PasswordHash, req.Password); err != nil {
 		return nil, s.failure(actx, u, "password")
 	}
-	u.FailedLogins = 0
+	// The failure count is reset only when the whole sign-in succeeds:
+	// otherwise someone holding the password could guess codes without end
+	// by signing in again between guesses.
 	if auth.NeedsRehash(u.PasswordHash, s.opts.Argon2) {
 		if h, err := auth.HashPassword(req.Password, s.opts.Argon2); err == nil {
 			u.PasswordHash = h
@@ -75,6 +77,7 @@ func (s *AuthService) Login(ctx context.Context, req bianque.LoginRequest) (*bia
 	mfaDone := u.MFAExempt
 	if mfaDone {
 		u.LastLoginAt = &now
+		u.FailedLogins = 0
 	}
 	u.UpdatedAt = now
 	if err := s.store.UpdateUser(ctx, u); err != nil {
