@@ -22,8 +22,9 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 var monday10 = time.Date(2026, 3, 2, 10, 0, 0, 0, shanghai)
 
 // fixture is a real SQLite store with two tenants (A and B) and one account
-// per role: provider staff assigned to A only, hospital staff of A, plus
-// "b-admin", the hospital administrator of B.
+// per role, named by the role: provider staff (the platform administrator
+// included) assigned to A only, hospital staff of A, plus "b-admin", the
+// hospital administrator of B, and "root", the bootstrap administrator.
 type fixture struct {
 	t     *testing.T
 	st    bianque.Store
@@ -68,7 +69,7 @@ func newFixture(t *testing.T, mod ...func(*service.Options)) *fixture {
 		switch {
 		case r.IsHospital():
 			u.TenantID = f.a.ID
-		case r != bianque.RolePlatformAdmin:
+		default: // the platform administrator too: assigned, yet without access to tenant data
 			u.Tenants = []string{f.a.ID}
 		}
 		f.create(rctx, u)
