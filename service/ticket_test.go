@@ -315,4 +315,3 @@ func TestProviderReadsAreAudited(t *testing.T) {
 		t.Fatal("a provider's ticket list is not in the log")
 	}
 }
-
