@@ -70,6 +70,11 @@ func (s *Server) tenantRoutes() {
 		Query:   []Param{{Name: "confirm", Type: "string", Required: true, Description: "the tenant's code"}},
 		Status:  http.StatusNoContent},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
+			// The service authorizes the purge; checking first here keeps the
+			// answer to those who may not purge the same for every tenant.
+			if err := principalOf(r).AuthorizePlatform(bianque.PermTenantManage); err != nil {
+				return nil, err
+			}
 			t, err := svc.Tenant(r.Context(), r.PathValue("tenant"))
 			if err != nil {
 				return nil, err
