@@ -217,7 +217,7 @@ type request struct {
 	pending bool // the fresh session stops before MFA
 	// newAccount: the fresh session is of a new, not yet enrolled account of the role.
 	newAccount bool
-	public  bool // no credentials
+	public     bool // no credentials
 	// expectNotFound: the request names a record of another account or
 	// tenant that no role reaches through this route.
 	expectNotFound bool
@@ -244,7 +244,9 @@ var matrixCases = map[string]caseFunc{
 	"auth.logout": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
 		return []request{{method: "POST", path: "/api/v1/auth/logout", fresh: true}}
 	},
-	"me.get":      func(e *matrixEnv, role bianque.Role, foreign bool) []request { return []request{{method: "GET", path: "/api/v1/me"}} },
+	"me.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		return []request{{method: "GET", path: "/api/v1/me"}}
+	},
 	"me.password": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
 		return []request{{method: "PUT", path: "/api/v1/me/password", body: map[string]string{"password": pw}}}
 	},
@@ -622,4 +624,3 @@ func TestMatrixExpectation(t *testing.T) {
 		}
 	}
 }
-
