@@ -152,6 +152,9 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
+// passwordCost is the argon2id cost of new password hashes; tests lower it.
+var passwordCost = auth.DefaultArgon2
+
 func runServe(ctx context.Context, env *cmdEnv, args []string) error {
 	cfg, err := parseServe(env, commands["serve"], args)
 	if err != nil {
@@ -192,12 +195,12 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 
 	clock := bianque.SystemClock{}
 	opts := service.Options{
-		Clock: clock, Logger: log,
+		Clock: clock, Logger: log, Argon2: passwordCost,
 		LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration,
 		SessionLifetime: cfg.sessionLifetime, SessionIdle: cfg.sessionIdle,
 	}
 	if cfg.demo {
-		res, err := demo.Seed(ctx, store, clock.Now(), auth.DefaultArgon2)
+		res, err := demo.Seed(ctx, store, clock.Now(), passwordCost)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
