@@ -14,8 +14,10 @@ import (
 	"bianque/auth"
 	bqhttp "bianque/http"
 	"bianque/internal/testutil"
+	"bianque/postgres"
 	"bianque/service"
 	"bianque/sqlite"
+	"bianque/storetest"
 )
 
 // The authorization matrix (acceptance of R1.3, R15.3): every API route ×
@@ -61,14 +63,15 @@ const pw = "Matrix-Pass-77"
 
 var cheap = auth.Argon2Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
-func newMatrixEnv(t *testing.T) *matrixEnv {
+func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	ctx := context.Background()
 	clk := testutil.NewFakeClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
-	st, err := sqlite.Open(ctx, t.TempDir()+"/m.db", sqlite.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
+	var st bianque.Store
+	if backend == "postgres" {
+		st = storetest.NewPostgres(t, postgres.WithClock(clk))
+	} else {
+		st = storetest.NewSQLite(t, sqlite.WithClock(clk))
 	}
-	t.Cleanup(func() { st.Close() })
 	opts := service.Options{Clock: clk, Argon2: cheap, LockoutThreshold: 1000}
 	svc := service.New(st, opts)
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
@@ -540,7 +543,17 @@ func (e *matrixEnv) freshSession(name, token string) [2]string {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	e := newMatrixEnv(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			if backend == "postgres" && testing.Short() {
+				t.Skip("the SQLite run covers the matrix in -short mode")
+			}
+			walkMatrix(t, newMatrixEnv(t, backend))
+		})
+	}
+}
+
+func walkMatrix(t *testing.T, e *matrixEnv) {
 	routes := e.srv.Routes()
 	var missing []string
 	for _, rt := range routes {
