@@ -81,6 +81,9 @@ func (s *Server) authRoutes() {
 		Summary: "Sign in with username and password; sets the session cookie. Then enrol or verify TOTP.",
 		Body:    bianque.LoginRequest{}, Result: LoginResponse{}},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
+			if err := s.limitSignIn(r); err != nil {
+				return nil, err
+			}
 			var req bianque.LoginRequest
 			if err := decode(r, &req); err != nil {
 				return nil, err
@@ -111,6 +114,9 @@ func (s *Server) authRoutes() {
 		Summary: "Give a TOTP code: completes enrolment if pending and the sign-in; replaces the session cookie.",
 		Body:    CodeRequest{}, Result: LoginResponse{}},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
+			if err := s.limitSignIn(r); err != nil {
+				return nil, err
+			}
 			var req CodeRequest
 			if err := decode(r, &req); err != nil {
 				return nil, err

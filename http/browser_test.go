@@ -167,6 +167,9 @@ func TestPortalInChromium(t *testing.T) {
 			do("open the ticket from the list",
 				chromedp.Navigate(ts.URL+"/tickets"),
 				chromedp.WaitVisible(link),
+			)
+			screenshot(t, bctx, "tickets-"+lang.code)
+			do("open the ticket",
 				chromedp.Click(link),
 				chromedp.WaitVisible(chromedp.ID("ticket-state")),
 			)

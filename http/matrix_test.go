@@ -74,7 +74,7 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	}
 	opts := service.Options{Clock: clk, Argon2: cheap, LockoutThreshold: 1000}
 	svc := service.New(st, opts)
-	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
+	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
 		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard}})
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,10 @@ func (s *Server) portalAuthPages() {
 			return err
 		}
 		next := safeNext(r.PostFormValue("next"))
+		if err := s.limitSignIn(r); err != nil {
+			return s.render(w, r, ErrorStatus(err), "login", "login.title", &loginPage{Next: next,
+				Error: i18n.T(s.lang(r, nil), "login.failed", bianque.ErrorMessage(err))})
+		}
 		req := bianque.LoginRequest{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
 			SourceIP: clientIP(r), UserAgent: r.UserAgent()}
 		res, err := auth.Login(r.Context(), req)
@@ -87,6 +91,9 @@ func (s *Server) portalAuthPages() {
 		return mfa(w, r, http.StatusOK, "")
 	})
 	s.page("POST", "/login/mfa", Pending, func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.limitSignIn(r); err != nil {
+			return mfa(w, r, ErrorStatus(err), i18n.T(s.lang(r, nil), "mfa.failed", bianque.ErrorMessage(err)))
+		}
 		res, err := auth.VerifyTOTP(r.Context(), sessionToken(r), r.PostFormValue("code"), clientIP(r))
 		s.metrics.logins.WithLabelValues("totp", loginResult(err)).Inc()
 		if err != nil {

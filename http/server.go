@@ -62,6 +62,10 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is shown in /healthz and the OpenAPI document.
 	Version string
+	// SignInRate is how many sign-in steps (passwords and codes) one client
+	// address may try per minute, with as many in a burst; 0 means 30,
+	// negative means no limit.
+	SignInRate int
 }
 
 // Server is the HTTP face of the platform.
@@ -76,6 +80,7 @@ type Server struct {
 	navs    []NavItem
 	metrics *metrics
 	portal  *portal
+	signIn  *limiter
 	handler http.Handler
 }
 
@@ -108,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, svc: cfg.Services, clock: cfg.Clock, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(cfg.Registry)
+	s.signIn = newLimiter(cfg.SignInRate, cfg.Clock)
 	p, err := newPortal()
 	if err != nil {
 		return nil, err

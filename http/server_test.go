@@ -9,8 +9,10 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"bianque"
+	"bianque/internal/testutil"
 	"bianque/mock"
 )
 
@@ -282,5 +284,41 @@ func TestSafeNext(t *testing.T) {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q", in, got)
 		}
+	}
+}
+
+func TestSignInRateLimit(t *testing.T) {
+	svcs, _ := mockServices()
+	calls := 0
+	svcs.Auth.(*mock.AuthService).LoginFn = func(ctx context.Context, req bianque.LoginRequest) (*bianque.LoginResult, error) {
+		calls++
+		return nil, bianque.Errorf(bianque.EUNAUTHORIZED, "invalid username or password")
+	}
+	clk := testutil.NewFakeClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	s := newTestServer(t, Config{Services: svcs, Clock: clk, SignInRate: 3})
+	try := func(ip string) int {
+		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"a","password":"b"}`))
+		req.RemoteAddr = ip + ":1000"
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := 0; i < 3; i++ {
+		if code := try("192.0.2.1"); code != 401 {
+			t.Fatalf("attempt %d: %d", i+1, code)
+		}
+	}
+	if code := try("192.0.2.1"); code != 429 {
+		t.Fatalf("4th attempt in a minute: %d", code)
+	}
+	if code := try("192.0.2.2"); code != 401 {
+		t.Fatalf("another address: %d", code)
+	}
+	clk.Advance(20 * time.Second) // one token back at 3 a minute
+	if code := try("192.0.2.1"); code != 401 {
+		t.Fatalf("after 20 s: %d", code)
+	}
+	if calls != 5 {
+		t.Fatalf("the service saw %d attempts, want 5", calls)
 	}
 }

@@ -15,6 +15,20 @@ type AuthService struct {
 	// dummyHash is verified against when the username is unknown, so that
 	// response time does not tell which usernames exist.
 	dummyHash string
+	// hashing bounds concurrent argon2 computations: each takes tens of MiB,
+	// and sign-in is reachable without credentials.
+	hashing chan struct{}
+}
+
+// verifyPassword checks a password under the concurrency bound.
+func (s *AuthService) verifyPassword(ctx context.Context, phc, password string) error {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return bianque.WrapError(bianque.EUNAVAILABLE, ctx.Err(), "sign-in cancelled")
+	}
+	defer func() { <-s.hashing }()
+	return auth.VerifyPassword(phc, password)
 }
 
 var _ bianque.AuthService = (*AuthService)(nil)
@@ -43,7 +57,7 @@ func (s *AuthService) Login(ctx context.Context, req bianque.LoginRequest) (*bia
 	now := s.clock.Now()
 	u, err := s.store.UserByUsername(ctx, req.Username)
 	if bianque.ErrorCode(err) == bianque.ENOTFOUND {
-		_ = auth.VerifyPassword(s.dummyHash, req.Password)
+		_ = s.verifyPassword(ctx, s.dummyHash, req.Password)
 		_ = s.audit(loginContext(ctx, nil, req.Username, req.SourceIP), "", "login.fail", "user", "", map[string]string{"reason": "unknown user"})
 		return nil, errBadCredentials
 	} else if err != nil {
@@ -51,7 +65,7 @@ func (s *AuthService) Login(ctx context.Context, req bianque.LoginRequest) (*bia
 	}
 	actx := loginContext(ctx, u, u.Username, req.SourceIP)
 	if u.Disabled {
-		_ = auth.VerifyPassword(s.dummyHash, req.Password)
+		_ = s.verifyPassword(ctx, s.dummyHash, req.Password)
 		_ = s.audit(actx, userChain(u), "login.fail", "user", u.ID, map[string]string{"reason": "disabled"})
 		return nil, errBadCredentials
 	}
@@ -63,7 +77,10 @@ func (s *AuthService) Login(ctx context.Context, req bianque.LoginRequest) (*bia
 		_ = s.audit(actx, userChain(u), "login.denied", "user", u.ID, map[string]string{"reason": bianque.ErrorMessage(err)})
 		return nil, err
 	}
-	if err := auth.VerifyPassword(u.PasswordHash, req.Password); err != nil {
+	if err := s.verifyPassword(ctx, u.PasswordHash, req.Password); err != nil {
+		if bianque.ErrorCode(err) == bianque.EUNAVAILABLE {
+			return nil, err
+		}
 		return nil, s.failure(actx, u, "password")
 	}
 	// The failure count is reset only when the whole sign-in succeeds:

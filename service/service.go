@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -98,7 +99,7 @@ func New(store bianque.Store, opts Options) *Services {
 		Tickets:   &TicketService{c},
 		Assets:    &AssetService{c},
 		Audit:     &AuditService{c},
-		Auth:      &AuthService{core: c, dummyHash: mustHash("not a password", opts.Argon2)},
+		Auth:      &AuthService{core: c, dummyHash: mustHash("not a password", opts.Argon2), hashing: make(chan struct{}, runtime.NumCPU())},
 		Dashboard: &DashboardService{c},
 	}
 }

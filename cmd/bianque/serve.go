@@ -61,6 +61,7 @@ type serveConfig struct {
 	lockoutDuration         time.Duration
 	adminUser               string
 	fieldKey                string
+	signInRate              int
 	logLevel, logFormat     string
 	grace                   time.Duration
 }
@@ -83,6 +84,7 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	lockoutThreshold := fs.Int("lockout-threshold", "BIANQUE_LOCKOUT_THRESHOLD", 5, "failed passwords or codes in a row that lock an account")
 	lockoutDuration := fs.Duration("lockout-duration", "BIANQUE_LOCKOUT_DURATION", 15*time.Minute, "how long a locked account stays locked")
 	adminUser := fs.String("admin-user", "BIANQUE_ADMIN_USER", "admin", "name of the platform administrator created on an empty database")
+	signInRate := fs.Int("sign-in-rate", "BIANQUE_SIGN_IN_RATE", 30, "sign-in attempts (passwords and codes) per minute allowed from one address; -1 for no limit")
 	fieldKey := fs.String("field-key", "BIANQUE_FIELD_KEY", "", fieldKeyUsage)
 	logLevel := fs.String("log-level", "BIANQUE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "BIANQUE_LOG_FORMAT", "text", "log format: text or json")
@@ -106,6 +108,7 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	cfg.lockoutDuration = *lockoutDuration
 	cfg.adminUser = *adminUser
 	cfg.fieldKey = *fieldKey
+	cfg.signInRate = *signInRate
 	cfg.logLevel = *logLevel
 	cfg.logFormat = *logFormat
 	cfg.grace = *grace
@@ -224,7 +227,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
 		},
 		Clock: clock, Logger: log, TrustedProxies: trusted, AllowedSources: allowed,
-		SecureCookies: cfg.secureCookies, Ping: store.Ping, Version: bianque.Version,
+		SecureCookies: cfg.secureCookies, Ping: store.Ping, Version: bianque.Version, SignInRate: cfg.signInRate,
 	})
 	if err != nil {
 		return err
