@@ -79,7 +79,7 @@ func (s *Server) authRoutes() {
 	auth := s.svc.Auth
 	s.api(Route{Method: "POST", Path: "/api/v1/auth/login", ID: "auth.login", Tag: "auth", Access: Public, Scope: ScopeNone,
 		Summary: "Sign in with username and password; sets the session cookie. Then enrol or verify TOTP.",
-		Body:    bianque.LoginRequest{}, Result: LoginResponse{}},
+		Body:    bianque.LoginRequest{}, Result: LoginResponse{}, SignIn: true},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
 			if err := s.limitSignIn(r); err != nil {
 				return nil, err
@@ -112,7 +112,7 @@ func (s *Server) authRoutes() {
 		})
 	s.api(Route{Method: "POST", Path: "/api/v1/auth/totp", ID: "auth.totp", Tag: "auth", Access: Pending, Scope: ScopeNone,
 		Summary: "Give a TOTP code: completes enrolment if pending and the sign-in; replaces the session cookie.",
-		Body:    CodeRequest{}, Result: LoginResponse{}},
+		Body:    CodeRequest{}, Result: LoginResponse{}, SignIn: true},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
 			if err := s.limitSignIn(r); err != nil {
 				return nil, err

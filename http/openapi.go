@@ -187,8 +187,11 @@ func (s *Server) OpenAPI() map[string]any {
 			op["security"] = []any{map[string]any{"session": []any{}}, map[string]any{"token": []any{}}}
 		} else {
 			responses["401"] = errResp("bad credentials (code unauthorized)")
-			responses["423"] = errResp("account locked (code locked)")
 			op["security"] = []any{}
+		}
+		if rt.SignIn {
+			responses["423"] = errResp("account locked (code locked)")
+			responses["429"] = errResp("too many sign-in attempts from this address (code rate_limited)")
 		}
 		if strings.Contains(rt.Path, "{") || rt.Scope == ScopeTenant {
 			responses["404"] = errResp("no such record, or a tenant the caller cannot see (code not_found)")

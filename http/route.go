@@ -78,6 +78,8 @@ type Route struct {
 	List   bool
 	// Status is the success status (default 200).
 	Status int
+	// SignIn marks the sign-in steps, which the per-address rate limit guards.
+	SignIn bool
 
 	handle apiFunc
 }
