@@ -180,6 +180,8 @@ var corpusFormats = map[string]string{
 	"naabu-jsonl":          "naabu-json",
 	"hydra-json":           "hydra-json",
 	"nexpose-xml":          "nexpose-xml",
+	"acunetix-xml":         "acunetix-xml",
+	"acunetix-json":        "acunetix-json",
 	"trivy-json":           "trivy-json",
 	"zap-xml":              "zap-xml",
 	"burp-xml":             "burp-xml",
@@ -528,6 +530,13 @@ func evalAssert(fs []*bianque.Finding, expr string, want any, check string) erro
 			}
 			if m[1] != "" {
 				v = length(v)
+			}
+			if w, ok := want.(string); ok && m[3] == "impact" {
+				// DefectDojo keeps impact apart; we fold it into the description.
+				if d, _ := v.(string); !strings.Contains(d, w) {
+					return fmt.Errorf("finding %d: impact %q not in the description %.200q", i, w, d)
+				}
+				continue
 			}
 			if !equal(v, want) {
 				return fmt.Errorf("finding %d: %w", i, mismatch(v))

@@ -91,3 +91,9 @@ func FuzzBurp(f *testing.F) {
 func FuzzNexpose(f *testing.F) {
 	fuzzFormat(f, "nexpose-xml", `<NexposeReport version="2.0"><nodes><node address="1.2.3.4"><tests><test id="x" status="vulnerable-exploited"/></tests></node></nodes><VulnerabilityDefinitions><vulnerability id="x" title="t" severity="7"/></VulnerabilityDefinitions></NexposeReport>`)
 }
+func FuzzAcunetixXML(f *testing.F) {
+	fuzzFormat(f, "acunetix-xml", `<ScanGroup><Scan><StartURL>https://h</StartURL><ReportItems><ReportItem><Name>n</Name><Affects>/a</Affects><Severity>high</Severity></ReportItem></ReportItems></Scan></ScanGroup>`)
+}
+func FuzzAcunetixJSON(f *testing.F) {
+	fuzzFormat(f, "acunetix-json", `{"Generated":"x","Target":{"Url":"http://h/"},"Vulnerabilities":[{"Name":"n","Severity":"Critical","Url":"http://h/a?b=%3d","Classification":{"Cwe":"89, 20"}}]}`)
+}

@@ -144,9 +144,35 @@ func locationFromURL(raw string) bianque.Location {
 	if p, err := url.PathUnescape(l.Path); err == nil {
 		l.Path = p
 	}
-	l.Query = u.RawQuery
+	l.Query = normalizeQuery(u.RawQuery)
 	l.Fragment = u.Fragment
 	return l
+}
+
+// normalizeQuery decodes percent-escapes of characters a query may carry
+// literally (RFC 3986 unreserved and sub-delimiters other than & and +), so
+// one URL written two ways compares equal; other escapes keep upper-case hex.
+func normalizeQuery(q string) string {
+	if !strings.Contains(q, "%") {
+		return q
+	}
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] == '%' && i+2 < len(q) {
+			if v, err := strconv.ParseUint(q[i+1:i+3], 16, 8); err == nil {
+				c := byte(v)
+				if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$'()*,;=:@/?", c) >= 0 {
+					b.WriteByte(c)
+				} else {
+					b.WriteString("%" + strings.ToUpper(q[i+1:i+3]))
+				}
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }
 
 // schemePorts are the default ports of URL schemes: a URL without a port
