@@ -168,23 +168,27 @@ func TestCorpusReports(t *testing.T) {
 
 // corpusFormats maps the manifest's format names to ours.
 var corpusFormats = map[string]string{
-	"nmap-xml":             "nmap-xml",
-	"nessus-xml":           "nessus-xml",
-	"nessus-csv":           "nessus-csv",
-	"nessus-was-xml":       "nessus-xml",
-	"nessus-was-csv":       "nessus-csv",
-	"openvas-xml":          "openvas-xml",
-	"openvas-csv":          "openvas-csv",
-	"nuclei-json-or-jsonl": "nuclei-json",
-	"masscan-json":         "masscan-json",
-	"naabu-jsonl":          "naabu-json",
-	"hydra-json":           "hydra-json",
-	"nexpose-xml":          "nexpose-xml",
-	"acunetix-xml":         "acunetix-xml",
-	"acunetix-json":        "acunetix-json",
-	"trivy-json":           "trivy-json",
-	"zap-xml":              "zap-xml",
-	"burp-xml":             "burp-xml",
+	"nmap-xml":                    "nmap-xml",
+	"nessus-xml":                  "nessus-xml",
+	"nessus-csv":                  "nessus-csv",
+	"nessus-was-xml":              "nessus-xml",
+	"nessus-was-csv":              "nessus-csv",
+	"openvas-xml":                 "openvas-xml",
+	"openvas-csv":                 "openvas-csv",
+	"nuclei-json-or-jsonl":        "nuclei-json",
+	"masscan-json":                "masscan-json",
+	"naabu-jsonl":                 "naabu-json",
+	"hydra-json":                  "hydra-json",
+	"nexpose-xml":                 "nexpose-xml",
+	"acunetix-xml":                "acunetix-xml",
+	"acunetix-json":               "acunetix-json",
+	"qualys-xml":                  "qualys-xml",
+	"qualys-csv":                  "qualys-csv",
+	"qualys_vmdr-csv":             "qualys-vmdr-csv",
+	"qualys_infrascan_webgui-xml": "qualys-webgui-xml",
+	"trivy-json":                  "trivy-json",
+	"zap-xml":                     "zap-xml",
+	"burp-xml":                    "burp-xml",
 }
 
 // countDifferences lists reports where we count differently from DefectDojo on
@@ -233,8 +237,10 @@ var assertDifferences = map[string]struct {
 	ours any
 	why  string
 }{
-	"openvas/one_vuln.xml|findings[0].title":          {"Mozilla Firefox Security Update (mfsa_2023-32_2023-36) - Windows", "DefectDojo's legacy OpenVAS XML parser appends _host_port to the title; its V2 parser and we keep the NVT name (host and port are the location)"},
-	"tenable/nessus/nessus_new.csv|findings[0].title": {"Network daemons not managed by the package system", "Tenable.io exports: DefectDojo takes the title from asset.name (the host's name); we take the plugin name, definition.name"},
+	"openvas/one_vuln.xml|findings[0].title":                  {"Mozilla Firefox Security Update (mfsa_2023-32_2023-36) - Windows", "DefectDojo's legacy OpenVAS XML parser appends _host_port to the title; its V2 parser and we keep the NVT name (host and port are the location)"},
+	"qualys_vmdr/one_vuln_qid.csv|findings[0].component_name": {"", "DefectDojo stores the asset's name (TESTSERVER01) as the component; the asset is the location, the component is the vulnerable software"},
+	"qualys_vmdr/one_vuln_qid.csv|findings[0].service":        {"", "DefectDojo stores the Qualys category (Internet Explorer) as the service; we keep it as a tag, the service is the network service"},
+	"tenable/nessus/nessus_new.csv|findings[0].title":         {"Network daemons not managed by the package system", "Tenable.io exports: DefectDojo takes the title from asset.name (the host's name); we take the plugin name, definition.name"},
 }
 
 func notEvaluatedField(expr string) string {
@@ -532,6 +538,7 @@ func evalAssert(fs []*bianque.Finding, expr string, want any, check string) erro
 				v = length(v)
 			}
 			if w, ok := want.(string); ok && m[3] == "impact" {
+				w = strings.TrimSpace(w)
 				// DefectDojo keeps impact apart; we fold it into the description.
 				if d, _ := v.(string); !strings.Contains(d, w) {
 					return fmt.Errorf("finding %d: impact %q not in the description %.200q", i, w, d)

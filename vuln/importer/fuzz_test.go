@@ -97,3 +97,15 @@ func FuzzAcunetixXML(f *testing.F) {
 func FuzzAcunetixJSON(f *testing.F) {
 	fuzzFormat(f, "acunetix-json", `{"Generated":"x","Target":{"Url":"http://h/"},"Vulnerabilities":[{"Name":"n","Severity":"Critical","Url":"http://h/a?b=%3d","Classification":{"Cwe":"89, 20"}}]}`)
 }
+func FuzzQualysXML(f *testing.F) {
+	fuzzFormat(f, "qualys-xml", `<ASSET_DATA_REPORT><HOST_LIST><HOST><IP>1.2.3.4</IP><VULN_INFO_LIST><VULN_INFO><QID id="qid_1">1</QID><TYPE>Vuln</TYPE></VULN_INFO></VULN_INFO_LIST></HOST></HOST_LIST><GLOSSARY><VULN_DETAILS_LIST><VULN_DETAILS id="qid_1"><QID>1</QID><TITLE>t</TITLE><SEVERITY>4</SEVERITY></VULN_DETAILS></VULN_DETAILS_LIST></GLOSSARY></ASSET_DATA_REPORT>`)
+}
+func FuzzQualysCSV(f *testing.F) {
+	fuzzFormat(f, "qualys-csv", "\"IP\",\"DNS\",\"QID\",\"Title\",\"Vuln Status\",\"Severity\",\"Port\"\n\"1.2.3.4\",\"h\",\"1\",\"t\",\"Active\",\"5\",\"80\"\n")
+}
+func FuzzQualysVMDR(f *testing.F) {
+	fuzzFormat(f, "qualys-vmdr-csv", "\"Asset Vuln Datalist Report\"\n\"QID\",\"Title\",\"Severity\",\"Asset IPV4\",\"Port\"\n\"1\",\"t\",\"3\",\"10.0.0.1,10.0.0.2\",\"0\"\n")
+}
+func FuzzQualysWebGUI(f *testing.F) {
+	fuzzFormat(f, "qualys-webgui-xml", `<SCAN value="scan/1"><IP value="1.2.3.4"><VULNS><CAT port="80" protocol="tcp"><VULN number="1" severity="5"><TITLE>t</TITLE></VULN></CAT></VULNS></IP></SCAN>`)
+}
