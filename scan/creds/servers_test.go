@@ -71,11 +71,14 @@ func startServer(t *testing.T, port int, name string, args ...string) {
 	logf := filepath.Join(t.TempDir(), "server.log")
 	f, _ := os.Create(logf)
 	cmd.Stdout, cmd.Stderr = f, f
+	// Its own process group, so the cleanup also ends the children servers
+	// fork per connection (sshd, telnetd under inetd, smbd).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 		f.Close()
 	})
@@ -470,4 +473,45 @@ auth.require = ("/manager/html" => ("method" => "basic", "realm" => "Tomcat Mana
 	startServer(t, port, lighttpd, "-D", "-f", conf)
 	d := dict(t, "tomcat\ttomcat\ts3cret", "tomcat\ttomcat\ttomcat", "tomcat\tbq_strong\ttomcat", "tomcat\tbq_strong\ts3cret")
 	wantAccounts(t, check(t, "tomcat", port, d, "tomcat", "bq_strong"), "tomcat")
+}
+
+func TestSMBAccounts(t *testing.T) {
+	smbd := need(t, "smbd", "samba")
+	smbpasswd := need(t, "smbpasswd", "samba-common-bin")
+	systemUser(t, "bq_weak", strongPassword()) // the Unix password is not the SMB one
+	systemUser(t, "bq_strong", strongPassword())
+	dir := t.TempDir()
+	port := freePort(t)
+	for _, d := range []string{"private", "lock", "state", "cache", "pid", "ncalrpc"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	conf := filepath.Join(dir, "smb.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf(`[global]
+server role = standalone server
+smb ports = %d
+interfaces = 127.0.0.1
+bind interfaces only = yes
+disable netbios = yes
+map to guest = never
+private dir = %[2]s/private
+lock directory = %[2]s/lock
+state directory = %[2]s/state
+cache directory = %[2]s/cache
+pid directory = %[2]s/pid
+ncalrpc dir = %[2]s/ncalrpc
+passdb backend = tdbsam:%[2]s/private/passdb.tdb
+log file = %[2]s/log.%%m
+server min protocol = SMB2_02
+`, port, dir)), 0o644)
+	strong := strongPassword()
+	for user, pass := range map[string]string{"bq_weak": "password", "bq_strong": strong} {
+		cmd := exec.Command(smbpasswd, "-c", conf, "-s", "-a", user)
+		cmd.Stdin = strings.NewReader(pass + "\n" + pass + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("smbpasswd: %v %s", err, out)
+		}
+	}
+	startServer(t, port, smbd, "-F", "--no-process-group", "-s", conf, "--debug-stdout")
+	d := dict(t, "smb\tbq_weak\t123456", "smb\tbq_weak\tpassword", "smb\tbq_strong\tpassword", "smb\tbq_strong\t123456")
+	wantAccounts(t, check(t, "smb", port, d, "bq_weak", "bq_strong"), "bq_weak")
 }
