@@ -69,7 +69,7 @@ func TestBuiltInDictionaries(t *testing.T) {
 			t.Fatalf("vnc entry with a user: %+v", c)
 		}
 	}
-	if tc := d.For("http"); len(tc) == 0 || tc[0].User != "tomcat" {
-		t.Fatalf("http uses the tomcat defaults first: %+v", tc[:1])
+	if tc := d.For("tomcat"); len(tc) == 0 || tc[0].User != "tomcat" {
+		t.Fatalf("tomcat defaults first: %+v", tc)
 	}
 }
