@@ -1,7 +1,7 @@
 // Package creds checks services for weak and default credentials (R7.1) with
 // real protocol clients: SSH, FTP, Telnet, MySQL/MariaDB, PostgreSQL, Redis
 // (incl. no-auth), Memcached (no-auth), VNC, SMTP AUTH, HTTP basic (Tomcat
-// manager), SMB and MSSQL.
+// manager) and SMB.
 //
 // A login counts only with proof that the server accepted it: an explicit
 // success reply of the protocol (230, 235, +OK, AuthenticationOk, an SSH
@@ -209,8 +209,8 @@ func (c *Checker) Check(ctx context.Context, g *scan.Guard, ip netip.Addr, svc s
 		name = "tomcat"
 	}
 	p, ok := protocols[name]
-	if !ok {
-		return nil
+	if !ok || svc.Auth == "none" {
+		return nil // no client, or the scanner already reported open access
 	}
 	return c.CheckService(ctx, g, ip, svc.Port, p, svc)
 }
