@@ -444,7 +444,7 @@ plain:
   server_condition = ${if or {{and {{eq{$auth2}{bq_weak}}{eq{$auth3}{password}}}}{and {{eq{$auth2}{bq_strong}}{eq{$auth3}{%s}}}}}}
   server_set_id = $auth2
 `, port, dir, dir, dir, strong)), 0o644)
-	startServer(t, port, exim, "-bd", "-q30m", "-C", conf, "-oX", strconv.Itoa(port))
+	startServer(t, port, exim, "-bdf", "-C", conf, "-oX", strconv.Itoa(port)) // -bdf: stay in the foreground, so the cleanup ends it
 	d := dict(t, "smtp\tbq_weak\t123456", "smtp\tbq_weak\tpassword", "smtp\tbq_strong\tpassword", "smtp\tbq_strong\t123456")
 	wantAccounts(t, check(t, "smtp", port, d, "bq_weak", "bq_strong"), "bq_weak")
 }
