@@ -15,14 +15,14 @@ import (
 // Charsets maps the encoding names a hint or vendor may use to decoders.
 // GB18030 is a superset of GBK and GB2312, so it decodes all three.
 var charsets = map[string]encoding.Encoding{
-	"gb18030":    simplifiedchinese.GB18030,
-	"gbk":        simplifiedchinese.GB18030,
-	"gb2312":     simplifiedchinese.GB18030,
-	"big5":       traditionalchinese.Big5,
-	"latin1":     charmap.ISO8859_1,
-	"iso-8859-1": charmap.ISO8859_1,
+	"gb18030":      simplifiedchinese.GB18030,
+	"gbk":          simplifiedchinese.GB18030,
+	"gb2312":       simplifiedchinese.GB18030,
+	"big5":         traditionalchinese.Big5,
+	"latin1":       charmap.ISO8859_1,
+	"iso-8859-1":   charmap.ISO8859_1,
 	"windows-1252": charmap.Windows1252,
-	"utf-16le":   unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
+	"utf-16le":     unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
 }
 
 // KnownCharset reports whether name is a supported encoding.

@@ -39,4 +39,6 @@ func (ps Pairs) Has(key string) bool {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func trimSpace(s string) string { return strings.TrimFunc(s, func(r rune) bool { return r < 128 && isSpace(byte(r)) }) }
+func trimSpace(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r < 128 && isSpace(byte(r)) })
+}
