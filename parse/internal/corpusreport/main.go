@@ -1,0 +1,111 @@
+// Command corpusreport scores the parser against the shared log corpus and
+// prints the per-product table of docs/parse.md, or the mismatches of one
+// product.
+//
+//	go run ./parse/internal/corpusreport -corpora ../shared/corpora            # markdown table
+//	go run ./parse/internal/corpusreport -product fortigate -misses           # what is missed
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"bianque/parse"
+	"bianque/parse/internal/corpus"
+	"bianque/parse/std"
+)
+
+func main() {
+	dir := flag.String("corpora", filepath.Join("..", "shared", "corpora"), "shared corpora directory")
+	product := flag.String("product", "", "only this corpus product")
+	misses := flag.Bool("misses", false, "print the fields missed, by field, with examples")
+	cases := flag.Bool("cases", false, "print every case's misses")
+	flag.Parse()
+	all, err := corpus.Load(filepath.Join(*dir, "logs"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *product != "" {
+		var sel []corpus.Case
+		for _, c := range all {
+			if c.Product == *product {
+				sel = append(sel, c)
+			}
+		}
+		all = sel
+	}
+	p := std.NewParser(parse.Options{})
+	type agg struct {
+		n       int
+		example []string
+	}
+	byField := map[string]*agg{}
+	res, total := corpus.Run(p, all, func(c *corpus.Case, ms []corpus.Mismatch, err error) {
+		if *cases && (len(ms) > 0 || err != nil) {
+			fmt.Printf("== %s %s err=%v\n   %.300s\n", c.ID, c.File, err, c.Input)
+			for _, m := range ms {
+				w, _ := json.Marshal(m.Want)
+				g, _ := json.Marshal(m.Got)
+				fmt.Printf("   %-40s want %.120s got %.120s\n", m.Field, w, g)
+			}
+		}
+		for _, m := range ms {
+			a := byField[m.Field]
+			if a == nil {
+				a = &agg{}
+				byField[m.Field] = a
+			}
+			a.n++
+			if len(a.example) < 2 {
+				w, _ := json.Marshal(m.Want)
+				g, _ := json.Marshal(m.Got)
+				a.example = append(a.example, fmt.Sprintf("want %.100s got %.100s (%s)", w, g, filepath.Base(c.File)))
+			}
+		}
+	})
+	if *misses {
+		keys := make([]string, 0, len(byField))
+		for k := range byField {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return byField[keys[i]].n > byField[keys[j]].n })
+		for _, k := range keys {
+			fmt.Printf("%4d %s\n", byField[k].n, k)
+			for _, ex := range byField[k].example {
+				fmt.Printf("       %s\n", ex)
+			}
+		}
+	}
+	fmt.Println("| Source | Product | Item-3 vendor | Cases | Expected ECS fields | Reproduced | Share | Detected without hint |")
+	fmt.Println("|---|---|---|---:|---:|---:|---:|---:|")
+	for _, k := range corpus.Keys(res) {
+		r := res[k]
+		listed := ""
+		if corpus.ListProducts[r.Product] {
+			listed = "yes"
+		}
+		det := "–"
+		if r.Hinted > 0 {
+			det = fmt.Sprintf("%d/%d", r.Detected, r.Hinted)
+		}
+		fmt.Printf("| %s | %s | %s | %d | %d | %d | %.1f%% | %s |\n", r.Source, r.Product, listed, r.Cases, r.Total, r.Matched, r.Share(), det)
+	}
+	fmt.Printf("| **all** | | | %d | %d | %d | **%.1f%%** | %d/%d |\n", total.Cases, total.Total, total.Matched, total.Share(), total.Detected, total.Hinted)
+	var lt corpus.Result
+	for _, r := range res {
+		if corpus.ListProducts[r.Product] {
+			lt.Cases += r.Cases
+			lt.Total += r.Total
+			lt.Matched += r.Matched
+		}
+	}
+	fmt.Printf("| **item-3 vendors** | | | %d | %d | %d | **%.1f%%** | |\n", lt.Cases, lt.Total, lt.Matched, lt.Share())
+	_ = strings.TrimSpace
+	_ = os.Stdout
+}
