@@ -98,9 +98,14 @@ func normalizeASA(r *parse.Record, e *event.Event) error {
 	h, ok := asaLocate(r)
 	if !ok {
 		parse.SyslogProcess(r, e)
+		asaHeadless(e, r.Body)
 		return nil
 	}
-	e.Set("observer.product", strings.ToLower(h.product))
+	if h.product == "FTD" {
+		e.Set("observer.product", "Firepower Threat Defense")
+	} else {
+		e.Set("observer.product", "Adaptive Security Appliance")
+	}
 	e.Set("event.kind", "event")
 	e.Set("event.code", h.id)
 	e.Set("event.severity", int64(h.severity))
@@ -135,7 +140,6 @@ func normalizeASA(r *parse.Record, e *event.Event) error {
 		e.Set("observer.hostname", host)
 		e.AppendUnique(event.RelatedHosts, host)
 	}
-	e.Set("message", h.text)
 	a := asaEvent{e: e, text: h.text}
 	a.apply(h)
 	return nil
@@ -174,9 +178,9 @@ const (
 	userPart = `(?:\((?P<%[1]suser>[^),]*)(?:,\s*(?P<%[1]ssgt>\d+))?\))?`
 )
 
-func addr(role string) string   { return sprintf(ifAddr, role) }
-func maddr(role string) string  { return sprintf(mapped, role) }
-func uaddr(role string) string  { return sprintf(userPart, role) }
+func addr(role string) string    { return sprintf(ifAddr, role) }
+func maddr(role string) string   { return sprintf(mapped, role) }
+func uaddr(role string) string   { return sprintf(userPart, role) }
 func sprintf(f, a string) string { return strings.ReplaceAll(f, "%[1]s", a) }
 
 var (
@@ -222,6 +226,25 @@ var asaRules = map[string][]asaRule{
 	"113039": {{re: re(`^` + vpnGroupUser + ` AnyConnect parent session started`), action: "client-vpn-connected", category: []string{"network", "session"}, types: connStart}},
 	"602304": {{re: re(`^IPSEC: An? (?P<dir>inbound|outbound) (?P<tunnel>\S+) SA \(SPI= \S+\) between (?P<src>\S+) and (?P<dst>\S+) \(user= (?P<user>[^)]+)\) has been deleted`), action: "deleted", types: []string{"info", "deletion", "user"}, outcome: "success"}},
 	"734001": {{re: re(`^DAP: User (?P<email>[^,]+), Addr (?P<src>[^,]+), Connection (?P<conntype>[^:]+): The following DAP records were selected for this connection: (?P<dap>.*)$`), action: "logged-in", category: []string{"authentication", "network"}, types: []string{"allowed", "info"}, outcome: "success"}},
+	"852001": {{re: re(`^Received .* from application (?P<application>\S+) for (?P<proto>\S+) flow (?P<src>[^\s/]+)/(?P<srcport>\d+) to (?P<dst>[^\s/]+)/(?P<dstport>\d+)`), action: "firewall-rule", types: info}},
+	"750003": {{re: re(`^Local:(?P<src>\S+):(?P<srcport>\d+) Remote:(?P<dst>\S+):(?P<dstport>\d+) Username:(?P<user>\S+) .*? due to ERROR: (?P<reason>.*)$`), action: "connection-error", types: []string{"connection", "error"}}},
+	"750006": {{re: re(`^Local:(?P<src>\S+):(?P<srcport>\d+) Remote:(?P<dst>\S+):(?P<dstport>\d+) Username:(?P<user>\S+) .*? Reason: (?P<reason>.*)$`), action: "firewall-rule", types: info}},
+	"111008": {{re: re(`^User '(?P<user>[^']*)' executed the '(?P<cmd>[^']*)' command`), action: "firewall-rule", types: info}},
+	"111010": {{re: re(`^User '(?P<user>[^']*)', running '[^']*' from IP (?P<src>\S+), executed '(?P<cmd>[^']*)'`), action: "firewall-rule", types: info}},
+	"111007": {{re: re(`^Begin configuration: (?P<src>\S+) reading from`), action: "firewall-rule", types: info}},
+	"113012": {{re: re(`^AAA user authentication Successful : local database : user = (?P<user>.*)$`), action: "logged-in", category: []string{"authentication", "network"}, types: []string{"start"}, outcome: "success"}},
+	"611101": {{re: re(`^User authentication succeeded: IP address: (?P<src>[^,]+), Uname: (?P<user>.*)$`), action: "logged-in", category: []string{"authentication"}, types: info, outcome: "success"}},
+	"611103": {{re: re(`^User logged out: Uname: (?P<user>.*)$`), action: "logged-out", category: []string{"authentication"}, types: []string{"end"}, outcome: "success"}},
+	"725001": {{re: re(`^Starting SSL handshake with (?:client|server) ` + addr("src")), action: "firewall-rule", types: info}},
+	"725002": {{re: re(`^Device completed SSL handshake with (?:client|server) ` + addr("src")), action: "firewall-rule", types: info}},
+	"725007": {{re: re(`^SSL session with (?:client|server) ` + addr("src") + ` (?P<reason>terminated)`), action: "firewall-rule", types: info}},
+	"609002": {{re: re(`^Teardown local-host (?P<srcalias>[^:\s]+):(?P<src>\S+) duration (?P<duration>\S+)`), action: "firewall-rule", types: info}},
+	"737016": {{re: re(`^IPAA: Freeing local pool address (?P<src>\S+)`), action: "firewall-rule", types: info}},
+	"110003": {{re: re(`^Routing failed to locate next hop for (?P<proto>\S+) from ` + addr("src") + ` to ` + addr("dst")), action: "firewall-rule", types: info}},
+	"106012": {{re: re(`^Deny IP from (?P<src>\S+) to (?P<dst>[^\s,]+), (?P<reason>IP options: .*)$`), action: "firewall-rule", types: connDenied, outcome: "success"}},
+	"716039": {{re: re(`^` + vpnGroupUser + ` Authentication: rejected`), action: "logon-failed", category: []string{"authentication", "network"}, types: []string{"start"}, outcome: "failure"}},
+	"430002": {{re: re(`^EventPriority: `), action: "connection-started", types: connStart}},
+	"430003": {{re: re(`^EventPriority: `), action: "connection-finished", types: connEnd}},
 	"722051": {{re: re(`^(?:\((?P<vpntype>[^)]*)\) )?(?:Group <(?P<group>[^>]*)> User <(?P<user>[^>]*)> IP <(?P<src>[^>]*)>|WebVPN session for client user (?P<user2>\S+), IP (?P<src2>\S+))`), action: "firewall-rule", types: info}},
 }
 
@@ -240,6 +263,10 @@ func init() {
 	asaRules["302023"] = asaRules["302014"]
 	asaRules["302022"] = asaRules["302013"]
 	asaRules["106010"] = asaRules["106006"]
+	asaRules["750006"] = append(asaRules["750006"], asaRules["750003"]...)
+	for _, id := range []string{"716058", "716059", "722011", "722012", "722023", "722037", "722022", "722028", "722032", "722033", "722034", "722035", "722036", "716001", "716002"} {
+		asaRules[id] = []asaRule{{re: re(`^` + vpnGroupUser + `(?: SVC closing connection: (?P<reason>[^.]*))?`), action: "firewall-rule", types: []string{"connection"}}}
+	}
 }
 
 func (a *asaEvent) apply(h asaHeader) {
@@ -392,10 +419,24 @@ func (a *asaEvent) apply(h asaHeader) {
 			v = v[i+1:]
 		}
 		e.Set("source.user.name", v)
+		e.Set("user.name", v)
 		e.AppendUnique(event.RelatedUser, v)
 	}
 	if v := g["group"]; v != "" {
 		e.Set("source.user.group.name", v)
+		e.Set("user.domain", v)
+	}
+	if v := g["cmd"]; v != "" {
+		e.Set("process.command_line", v)
+	}
+	if v := g["application"]; v != "" {
+		e.Set("network.application", v)
+	}
+	if v := g["srcalias"]; v != "" {
+		e.Set("observer.ingress.interface.alias", v)
+	}
+	if h.id == "430002" || h.id == "430003" || h.id == "430001" || h.id == "430004" || h.id == "430005" {
+		ftdConnection(e, a.text)
 	}
 	if v := g["email"]; v != "" {
 		e.Set("user.email", v)
@@ -476,6 +517,148 @@ func (a *asaEvent) apply(h asaHeader) {
 	for _, k := range []string{"source.domain", "destination.domain"} {
 		if v := e.Str(k); v != "" {
 			e.AppendUnique(event.RelatedHosts, v)
+		}
+	}
+}
+
+var asaHeadlessRules = []*regexp.Regexp{
+	re(`^(?:TunnelGroup <(?P<domain>[^>]*)> GroupPolicy <(?P<policy>[^>]*)>|Group <(?P<group>[^>]*)>) User <(?P<user>[^>]*)> IP <(?P<ip>[^>]*)> (?:IPv4 Address <(?P<v4>[^>]*)> IPv6 address <(?P<v6>[^>]*)> )?(?P<reason>.*)$`),
+	re(`^Group = (?P<group>[^,]+), Username = (?P<user>[^,]+), IP = (?P<ip>[^,]+), .*Reason: (?P<reason>.*)$`),
+	re(`^(?P<reason>Tunnel group search using certificate maps failed for peer certificate): serial number: (?P<serial>[^,]+), subject name: (?P<subject>.*?), issuer_name: (?P<issuer>.*?)\.?$`),
+	re(`^(?P<reason>Task ran for (?P<msec>\d+) msec), Process = (?P<process>[^,]+), PC = (?P<pc>[^,]+), Call stack = \s*(?P<stack>.*)$`),
+}
+
+// asaHeadless maps ASA messages that arrive without their %ASA tag (some
+// relays strip it) by their sentence.
+func asaHeadless(e *event.Event, text string) {
+	for _, rx := range asaHeadlessRules {
+		m := rx.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		g := map[string]string{}
+		for i, n := range rx.SubexpNames() {
+			if n != "" && m[i] != "" {
+				g[n] = m[i]
+			}
+		}
+		e.Set("event.category", network)
+		reason := g["reason"]
+		if r, ok := strings.CutPrefix(reason, "SVC closing connection: "); ok {
+			reason = strings.TrimSuffix(r, ".")
+		}
+		parse.Set(e, "event.reason", reason)
+		if v := g["group"]; v != "" {
+			e.Set("user.domain", v)
+			e.Set("source.user.group.name", v)
+		}
+		if v := g["domain"]; v != "" {
+			e.Set("user.domain", v)
+		}
+		parse.Set(e, "rule.name", g["policy"])
+		if v := g["user"]; v != "" {
+			e.Set("user.name", v)
+			e.AppendUnique(event.RelatedUser, v)
+		}
+		ip := g["ip"]
+		if v := g["v6"]; v != "" && v != "::" {
+			parse.Set(e, "source.nat.ip", ip)
+			ip = v
+		} else if v := g["v4"]; v != "" {
+			parse.Set(e, "source.nat.ip", ip)
+			ip = v
+		}
+		if ip != "" {
+			if a, ok := parse.ParseIP(ip); ok {
+				e.Set("source.address", a.String())
+				e.Set("source.ip", a.String())
+			}
+		}
+		if v := g["subject"]; v != "" {
+			e.Set("tls.client.x509.subject.distinguished_name", v)
+			e.Set("tls.client.x509.issuer.distinguished_name", g["issuer"])
+			e.Set("tls.client.x509.serial_number", g["serial"])
+			for _, part := range strings.Split(v, ",") {
+				if cn, ok := strings.CutPrefix(part, "CN="); ok {
+					e.Set("user.name", cn)
+					e.AppendUnique(event.RelatedUser, cn)
+				}
+			}
+		}
+		if v := g["process"]; v != "" {
+			e.Set("process.name", v)
+			e.Set("cisco.process.call_stack", g["stack"])
+			e.Set("cisco.process.instruction_pointer", g["pc"])
+		}
+		parse.FillRelated(e, "source.ip", "source.nat.ip")
+		return
+	}
+}
+
+// ftdConnection maps the "Key: value, Key: value" connection events of
+// Firepower (430001-430005).
+func ftdConnection(e *event.Event, text string) {
+	for _, kv := range strings.Split(text, ", ") {
+		k, v, ok := strings.Cut(kv, ": ")
+		if !ok || v == "" {
+			continue
+		}
+		switch k {
+		case "EventPriority":
+			e.Set("log.level", v)
+		case "DeviceUUID":
+			e.Set("cisco.device_id", v)
+		case "AccessControlRuleAction":
+			e.Set("cisco.ac.rule_action", v)
+		case "SrcIP":
+			parse.SetAddress(e, "source", v)
+		case "DstIP":
+			parse.SetAddress(e, "destination", v)
+		case "SrcPort":
+			parse.Set(e, "source.port", v)
+		case "DstPort":
+			parse.Set(e, "destination.port", v)
+		case "Protocol":
+			e.Set("network.transport", strings.ToLower(v))
+		case "IngressInterface":
+			e.Set("observer.ingress.interface.name", v)
+		case "EgressInterface":
+			e.Set("observer.egress.interface.name", v)
+		case "IngressZone":
+			e.Set("observer.ingress.zone", v)
+		case "EgressZone":
+			e.Set("observer.egress.zone", v)
+		case "ACPolicy":
+			e.Set("rule.ruleset", v)
+		case "AccessControlRuleName":
+			e.Set("rule.name", v)
+		case "ApplicationProtocol":
+			e.Set("network.protocol", v)
+		case "Client":
+			e.Set("network.application", v)
+		case "WebApplication":
+			e.Set("cisco.web_application", v)
+		case "URLCategory":
+			e.Set("cisco.url_category", v)
+		case "URL":
+			parse.SetURL(e, "url", v)
+			e.Set("url.full", v)
+		case "UserAgent":
+			e.Set("user_agent.original", v)
+		case "User":
+			e.Set("user.name", v)
+			e.AppendUnique(event.RelatedUser, v)
+		case "InitiatorPackets":
+			parse.Set(e, "source.packets", v)
+		case "ResponderPackets":
+			parse.Set(e, "destination.packets", v)
+		case "InitiatorBytes":
+			parse.Set(e, "source.bytes", v)
+		case "ResponderBytes":
+			parse.Set(e, "destination.bytes", v)
+		case "ICMPType":
+			e.Set("network.transport", "icmp")
+			e.Set("network.protocol", "ICMP")
 		}
 	}
 }
