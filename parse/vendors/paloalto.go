@@ -108,9 +108,7 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	isJSON := false
 	switch {
 	case r.CEF != nil:
-		parse.GenericCEF(r, e)
-		e.Set("observer.product", "PAN-OS")
-		e.Set("observer.vendor", "Palo Alto Networks")
+		panCEF(r, e)
 		return nil
 	case r.JSON != nil:
 		isJSON = true
@@ -313,7 +311,11 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		e.Set("event.type", []string{"info"})
 	}
 	// @timestamp: the high-resolution generation time, else generated/received.
-	for _, k := range []string{"TimeGeneratedHighResolution", "EventTime", "TimeGenerated", "TimeReceived", "LogTime"} {
+	order := []string{"TimeGeneratedHighResolution", "EventTime", "TimeGenerated", "TimeReceived", "LogTime"}
+	if isJSON {
+		order = []string{"EventTime", "TimeGenerated", "TimeGeneratedHighResolution", "TimeReceived", "LogTime"}
+	}
+	for _, k := range order {
 		if v := get(k); v != "" {
 			if t, ok := parse.ParseTime(v, r.Location()); ok {
 				e.SetTimestamp(t)
@@ -323,6 +325,99 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	}
 	parse.FillRelated(e, "source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip")
 	return nil
+}
+
+var panCEFKeys = map[string][]string{
+	"PanOSRuleUUID": {"rule.uuid"}, "deviceExternalId": {"host.id"}, "dtz": {"event.timezone"},
+	"PanOSSourceDeviceMac": {"host.mac"}, "PanOSSourceDeviceOSFamily": {"host.os.family"}, "PanOSSourceDeviceOSVersion": {"host.os.version"},
+	"PanOSSourceDeviceCategory": {"host.type"}, "cs1": {"rule.name"}, "cs4": {"observer.ingress.interface.alias"}, "cs5": {"observer.egress.interface.alias"},
+	"app": {"network.application"}, "act": {"event.action"}, "src": {"source.address", "source.ip"}, "dst": {"destination.address", "destination.ip"},
+	"spt": {"source.port"}, "dpt": {"destination.port"}, "sourceTranslatedAddress": {"source.nat.ip"}, "destinationTranslatedAddress": {"destination.nat.ip"},
+	"sourceTranslatedPort": {"source.nat.port"}, "destinationTranslatedPort": {"destination.nat.port"}, "proto": {"network.transport"},
+	"in": {"source.bytes"}, "out": {"destination.bytes"}, "cnt": {"observer.ingress.interface.name"}, "msg": {"event.reason"},
+	"deviceInboundInterface": {"observer.ingress.interface.name"}, "deviceOutboundInterface": {"observer.egress.interface.name"},
+	"cn1": {"network.packets"}, "cn2": {"source.packets"}, "cn3": {"destination.packets"},
+}
+
+// panCEF maps the CEF of the Strata logging service ("LF" product).
+func panCEF(r *parse.Record, e *event.Event) {
+	c := r.CEF
+	e.Set("observer.vendor", c.DeviceVendor)
+	e.Set("observer.product", "PAN-OS")
+	e.Set("observer.type", c.DeviceProduct)
+	e.Set("observer.version", c.DeviceVersion)
+	logType := strings.ToLower(c.SignatureID)
+	e.Set("event.dataset", logType)
+	e.Set("log.logger", logType)
+	if sev, err := strconv.Atoi(c.Severity); err == nil {
+		e.Set("event.severity", int64(sev))
+	}
+	e.Set("event.type", []string{"info"})
+	sub := strings.ToLower(c.Name)
+	switch logType {
+	case "traffic":
+		e.Set("event.category", []string{"network"})
+	case "threat":
+		if sub == "spyware" || sub == "virus" || sub == "wildfire" {
+			e.Set("event.category", []string{"malware"})
+		} else {
+			e.Set("event.category", []string{"network"})
+		}
+	case "auth":
+		e.Set("event.category", []string{"authentication"})
+	default:
+		e.Set("event.category", []string{"network"})
+	}
+	var dom string
+	for _, p := range c.Extensions {
+		switch p.Key {
+		case "rt":
+			if t, ok := parse.ParseTime(p.Value, r.Location()); ok {
+				e.SetTimestamp(t)
+			}
+			continue
+		case "start":
+			if t, ok := parse.ParseTime(p.Value, r.Location()); ok {
+				e.Set("event.start", t.UTC())
+			}
+			continue
+		case "dntdom", "sntdom":
+			dom = p.Value
+			continue
+		case "suser", "duser", "ProfileToken", "PanOSCloudHostname":
+			if p.Value == "" {
+				continue
+			}
+			name, d := panUser(p.Value)
+			if d == "" {
+				d = dom
+			}
+			switch p.Key {
+			case "suser":
+				e.Set("source.user.name", name)
+				e.Set("user.name", name)
+			case "duser":
+				e.Set("destination.user.name", name)
+			default:
+				e.Set("host.name", name)
+				e.Set("host.hostname", name)
+				e.AppendUnique(event.RelatedHosts, name)
+				continue
+			}
+			if d != "" {
+				e.Set("user.domain", d)
+			}
+			e.AppendUnique(event.RelatedUser, name)
+			continue
+		case "proto":
+			e.Set("network.transport", parse.TransportName(p.Value))
+			continue
+		}
+		for _, t := range panCEFKeys[p.Key] {
+			parse.Set(e, t, p.Value)
+		}
+	}
+	parse.FillRelated(e, "source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip")
 }
 
 func firstOf(vs ...string) string {
