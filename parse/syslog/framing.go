@@ -115,12 +115,18 @@ func ReadNonTransparent(r *bufio.Reader, trailer byte, max int) ([]byte, error) 
 			if len(out) == 0 {
 				return nil, io.EOF
 			}
+			if len(out) > max {
+				out = out[:max]
+			}
 			return out, ErrNoTrailer
 		}
 		break
 	}
 	if n := len(out); n > 0 && out[n-1] == trailer {
 		out = out[:n-1]
+	}
+	if len(out) > max {
+		out, tooLong = out[:max], true
 	}
 	if tooLong {
 		return out, bufio.ErrTooLong
