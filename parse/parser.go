@@ -143,7 +143,7 @@ func SplitRecord(rec *Record) {
 			rec.Format = FormatText
 		}
 	case FormatKV:
-		rec.Pairs = format.ParseKV(body, format.KVOptions{}, nil)
+		rec.Pairs = format.ParseKV(body, format.KVOptions{}, make(format.Pairs, 0, strings.Count(body, "=")+4))
 	case FormatCSV:
 		rec.CSV = format.SplitCSV(body, ',', nil)
 	case FormatAccess:

@@ -22,8 +22,27 @@ func NewRegistry() *Registry { return &Registry{byName: map[string]*Vendor{}} }
 // normName folds case and treats '_', ' ' and '-' alike, so that
 // "cisco_asa", "Cisco ASA" and "cisco-asa" name the same vendor.
 func normName(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer("_", "-", " ", "-").Replace(s)
+	s = strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '_' || c == ' ' || (c >= 'A' && c <= 'Z') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c == '_' || c == ' ':
+			b[i] = '-'
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // Register adds v. Ids and aliases must be unique.

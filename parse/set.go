@@ -22,6 +22,41 @@ func Set(e *event.Event, key, val string) bool {
 		return false
 	}
 	f, ok := ecs.Lookup(key)
+	return setTyped(e, key, f, ok, val)
+}
+
+// Target is a field name with its ECS definition looked up once, for
+// normalizers that set the same fields for every message.
+type Target struct {
+	Name  string
+	field ecs.Field
+	isECS bool
+}
+
+// NewTarget looks up the ECS definition of name.
+func NewTarget(name string) Target {
+	f, ok := ecs.Lookup(name)
+	return Target{Name: name, field: f, isECS: ok}
+}
+
+// Targets builds targets for names.
+func NewTargets(names ...string) []Target {
+	out := make([]Target, len(names))
+	for i, n := range names {
+		out[i] = NewTarget(n)
+	}
+	return out
+}
+
+// Set is parse.Set for the target's field.
+func (t Target) Set(e *event.Event, val string) bool {
+	if val == "" || val == "-" {
+		return false
+	}
+	return setTyped(e, t.Name, t.field, t.isECS, val)
+}
+
+func setTyped(e *event.Event, key string, f ecs.Field, ok bool, val string) bool {
 	if !ok {
 		e.Set(key, val)
 		return true

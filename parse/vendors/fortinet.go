@@ -54,6 +54,15 @@ var fortiTargets = map[string][]string{
 	"sessionid": {"network.session_id"}, "vd": {"observer.name"},
 }
 
+// fortiRules is fortiTargets with the ECS definitions looked up.
+var fortiRules = func() map[string][]parse.Target {
+	m := make(map[string][]parse.Target, len(fortiTargets))
+	for k, ts := range fortiTargets {
+		m[k] = parse.NewTargets(ts...)
+	}
+	return m
+}()
+
 // fortiKey strips the CEF prefixes FortiGate gives its own keys.
 func fortiKey(k string) string {
 	if s, ok := strings.CutPrefix(k, "FTNTFGT"); ok {
@@ -223,9 +232,9 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 			}
 			continue
 		}
-		if ts, ok := fortiTargets[k]; ok {
+		if ts, ok := fortiRules[k]; ok {
 			for _, t := range ts {
-				parse.Set(e, t, v)
+				t.Set(e, v)
 			}
 			if k == "devname" || k == "dvchost" {
 				e.AppendUnique(event.RelatedHosts, v)
