@@ -45,8 +45,8 @@ var apache = &parse.Vendor{
 }
 
 var (
-	nginxError  = regexp.MustCompile(`^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?(.*)$`)
-	apacheError = regexp.MustCompile(`^\[(\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] \[(?:([\w-]*):)?(\w+)\](?: \[pid (\d+)(?::tid (\d+))?\])?(?: [^\[]*?)?(?: ?\[client ([^\]]+)\])?\s*(.*)$`)
+	nginxError  = regexp.MustCompile(`(?s)^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?(.*)$`)
+	apacheError = regexp.MustCompile(`(?s)^\[(\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] \[(?:([\w-]*):)?(\w+)\](?: \[pid (\d+)(?::tid (\d+))?\])?(?: [^\[]*?)?(?: ?\[client ([^\]]+)\])?\s*(.*)$`)
 	sslAccess   = regexp.MustCompile(`^\[([^\]]+)\] (\S+) (TLSv[\d.]+|SSLv\d) (\S+) "([^"]*)" (\S+)`)
 	clientKV    = regexp.MustCompile(`client: ([^,]+)`)
 	serverKV    = regexp.MustCompile(`server: ([^,]+)`)
@@ -124,6 +124,7 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 			}
 		}
 		text := m[6]
+		e.Set("message", text)
 		if c := clientKV.FindStringSubmatch(text); c != nil {
 			parse.SetAddress(e, "source", c[1])
 		}
@@ -162,6 +163,7 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 			parse.Set(e, "source.port", port)
 		}
 		text := m[7]
+		e.Set("message", text)
 		if p, ok := strings.CutPrefix(text, "File does not exist: "); ok {
 			e.Set("file.path", p)
 		}

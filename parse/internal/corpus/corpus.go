@@ -237,6 +237,15 @@ func parseZone(s string) (*time.Location, bool) {
 	if t == "" {
 		return time.UTC, true
 	}
+	if len(t) >= 2 && len(t) <= 3 && (t[0] == '+' || t[0] == '-') {
+		if h, err := strconv.Atoi(t[1:]); err == nil {
+			off := h * 3600
+			if t[0] == '-' {
+				off = -off
+			}
+			return time.FixedZone(s, off), true
+		}
+	}
 	if len(t) == 5 && (t[0] == '+' || t[0] == '-') {
 		h, err1 := strconv.Atoi(t[1:3])
 		m, err2 := strconv.Atoi(t[3:])
