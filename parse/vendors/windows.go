@@ -109,6 +109,7 @@ func winlogbeatEvent(r *parse.Record, e *event.Event) *winEvent {
 	j := r.JSON
 	// Winlogbeat already sends ECS fields; keep them, then map winlog.*.
 	parse.GenericJSON(r, e)
+	e.Set("message", r.Body)
 	s := func(k string) string { v, _ := parse.JSONString(j, k); return v }
 	w := &winEvent{id: s("winlog.event_id"), provider: s("winlog.provider_name"), channel: s("winlog.channel"),
 		computer: s("winlog.computer_name"), level: s("log.level"), outcome: s("winlog.outcome"),
@@ -304,7 +305,11 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 	e.Set("event.kind", "event")
 	parse.Set(e, "event.code", w.id)
 	parse.Set(e, "event.provider", w.provider)
-	if w.computer != "" {
+	beat := r.JSON != nil && r.JSON["winlog"] != nil
+	if beat && w.channel != "" && !e.Has("event.module") {
+		e.Set("event.module", strings.ToLower(w.channel))
+	}
+	if w.computer != "" && !(beat && e.Has("host.name")) {
 		e.Set("host.name", w.computer)
 		short, _, _ := strings.Cut(w.computer, ".")
 		if r.JSON == nil || r.JSON["winlog"] == nil {
@@ -340,7 +345,9 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 	sysmon := strings.Contains(w.provider, "Sysmon")
 	if sysmon {
 		if a, ok := sysmonActions[w.id]; ok {
-			e.Set("event.action", a.action)
+			if !e.Has("event.action") {
+				e.Set("event.action", a.action)
+			}
 			e.Set("event.category", a.category)
 			e.Set("event.type", a.typ)
 		}
@@ -348,12 +355,14 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 			e.SetTimestamp(t)
 		}
 	} else if a, ok := winActions[w.id]; ok && strings.Contains(w.provider, "Security-Auditing") {
-		e.Set("event.action", a.action)
+		if !e.Has("event.action") {
+			e.Set("event.action", a.action)
+		}
 		e.Set("event.category", a.category)
 		e.Set("event.type", a.typ)
 	}
 	// Subject (who did it) and target (whom it was done to).
-	if u := d["SubjectUserName"]; u != "" {
+	if u := d["SubjectUserName"]; u != "" && !(beat && u == "-") {
 		e.Set("user.name", u)
 		parse.Set(e, "user.domain", d["SubjectDomainName"])
 		parse.Set(e, "user.id", d["SubjectUserSid"])
@@ -415,11 +424,11 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 		e.Set("network.transport", parse.TransportName(p))
 	}
 	// Processes.
-	exe := get("NewProcessName", "Image", "ProcessName", "Application")
+	exe := get("NewProcessName", "Image", "SourceImage", "ProcessName", "Application")
 	if exe != "" {
 		setProcess(e, "process", exe)
 	}
-	if pid := get("NewProcessId", "ProcessId"); pid != "" {
+	if pid := get("NewProcessId", "ProcessId", "SourceProcessId"); pid != "" {
 		if n, ok := winNumber(pid); ok {
 			e.Set("process.pid", n)
 			e.Set("process.id", n)
