@@ -372,6 +372,9 @@ func Equal(field string, want, got any) bool {
 	f, _ := ecs.Lookup(field)
 	wl, wIsList := want.([]any)
 	gl := toList(got)
+	if wIsList && gl == nil {
+		gl = []any{got}
+	}
 	if wIsList {
 		if f.Array || f.Type == ecs.Nested {
 			return sameSet(field, f, wl, gl)
