@@ -185,10 +185,30 @@ func DetectFormat(body string) Format {
 	if format.LooksLikeKV(b, 3) {
 		return FormatKV
 	}
-	if strings.Count(b, ",") >= 8 && !strings.Contains(b[:min(len(b), 40)], " ") {
+	if looksLikeCSV(b) {
 		return FormatCSV
 	}
 	return FormatText
+}
+
+// looksLikeCSV wants at least eight short comma-separated fields up front.
+func looksLikeCSV(b string) bool {
+	n, last := 0, 0
+	for i := 0; i < len(b) && n < 8; i++ {
+		switch b[i] {
+		case ',':
+			if i-last > 48 {
+				return false
+			}
+			n++
+			last = i + 1
+		case '=', '"', '{':
+			if n < 3 {
+				return false
+			}
+		}
+	}
+	return n >= 8
 }
 
 // looksLikeAccessLog spots `... - user [dd/Mon/yyyy:hh:mm:ss zone] "`.

@@ -26,7 +26,20 @@ func main() {
 	product := flag.String("product", "", "only this corpus product")
 	misses := flag.Bool("misses", false, "print the fields missed, by field, with examples")
 	cases := flag.Bool("cases", false, "print every case's misses")
+	vendors := flag.Bool("vendors", false, "print the vendor table of docs/parse.md and exit")
 	flag.Parse()
+	if *vendors {
+		fmt.Println("| Vendor id | Aliases | Product | Formats | Verified by |")
+		fmt.Println("|---|---|---|---|---|")
+		for _, v := range std.Registry().Vendors() {
+			fs := make([]string, len(v.Formats))
+			for i, f := range v.Formats {
+				fs[i] = string(f)
+			}
+			fmt.Printf("| `%s` | %s | %s | %s | %s |\n", v.ID, strings.Join(v.Aliases, ", "), v.Name, strings.Join(fs, ", "), v.Verified)
+		}
+		return
+	}
 	all, err := corpus.Load(filepath.Join(*dir, "logs"))
 	if err != nil {
 		log.Fatal(err)
