@@ -87,11 +87,11 @@ func TestDetectFormat(t *testing.T) {
 		`0|Check Point|VPN|Check Point|Log|Log|Unknown|act=x`: FormatCEF,
 		`LEEF:2.0|V|P|1|e|^|src=1.1.1.1`:                      FormatLEEF,
 		`{"a":1}`:                                             FormatJSON,
-		`<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">`: FormatXML,
-		`date=2024-05-02 time=10:51:55 devname="FGT" logid=1`:                   FormatKV,
+		`<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">`:  FormatXML,
+		`date=2024-05-02 time=10:51:55 devname="FGT" logid=1`:                    FormatKV,
 		`1,2024/08/12 15:57:12,0123,TRAFFIC,end,2561,2024/08/12,1.1.1.1,2.2.2.2`: FormatCSV,
 		`127.0.0.1 - - [26/Dec/2016:16:18:09 +0000] "GET / HTTP/1.1" 200 491`:    FormatAccess,
-		`session opened for user root`:                                          FormatText,
+		`session opened for user root`:                                           FormatText,
 	}
 	for in, want := range cases {
 		if got := DetectFormat(in); got != want {

@@ -39,7 +39,7 @@ var suricataMap = map[string][]string{
 	"http.http_method": {"http.request.method"}, "http.status": {"http.response.status_code"}, "http.length": {"http.response.bytes"},
 	"http.http_content_type": {"http.response.mime_type"}, "http.hostname": {"url.domain"}, "http.http_user_agent": {"user_agent.original"},
 	"http.http_refer": {"http.request.referrer"},
-	"tls.subject": {"tls.client.subject"}, "tls.issuerdn": {"tls.client.issuer"}, "tls.version": {"tls.version"}, "tls.sni": {"tls.client.server_name"},
+	"tls.subject":     {"tls.client.subject"}, "tls.issuerdn": {"tls.client.issuer"}, "tls.version": {"tls.version"}, "tls.sni": {"tls.client.server_name"},
 	"tls.notbefore": {"tls.client.not_before"}, "tls.notafter": {"tls.client.not_after"}, "tls.ja3.hash": {"tls.client.ja3"}, "tls.ja3s.hash": {"tls.server.ja3s"},
 	"tls.fingerprint": {"tls.client.hash.sha1"},
 }

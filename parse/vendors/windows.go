@@ -293,9 +293,9 @@ var sysmonActions = map[string]struct {
 	category []string
 	typ      []string
 }{
-	"1": {"Process Create (rule: ProcessCreate)", []string{"process"}, []string{"start"}},
-	"3": {"Network connection detected (rule: NetworkConnect)", []string{"network"}, []string{"start", "connection"}},
-	"5": {"Process terminated (rule: ProcessTerminate)", []string{"process"}, []string{"end"}},
+	"1":  {"Process Create (rule: ProcessCreate)", []string{"process"}, []string{"start"}},
+	"3":  {"Network connection detected (rule: NetworkConnect)", []string{"network"}, []string{"start", "connection"}},
+	"5":  {"Process terminated (rule: ProcessTerminate)", []string{"process"}, []string{"end"}},
 	"11": {"File created (rule: FileCreate)", []string{"file"}, []string{"creation"}},
 	"13": {"Registry value set (rule: RegistryEvent)", []string{"configuration", "registry"}, []string{"change"}},
 	"22": {"Dns query (rule: DnsQuery)", []string{"network"}, []string{"connection", "protocol", "info"}},
