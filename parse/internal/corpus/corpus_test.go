@@ -109,3 +109,22 @@ func TestComparisonRules(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsTable checks that docs/parse.md shows the current scores; run
+// "go run ./parse/internal/corpusreport -docs docs/parse.md" to refresh it.
+func TestDocsTable(t *testing.T) {
+	dir := filepath.Join(testutil.Corpora(t), "logs")
+	cases, err := corpus.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, all := corpus.Run(std.NewParser(parse.Options{}), cases, nil)
+	b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "docs", "parse.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := corpus.TableStart + "\n" + corpus.MarkdownTable(res, all) + corpus.TableEnd
+	if !strings.Contains(string(b), want) {
+		t.Error("docs/parse.md corpus table is out of date: go run ./parse/internal/corpusreport -docs docs/parse.md")
+	}
+}
