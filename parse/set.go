@@ -90,7 +90,7 @@ func setTyped(e *event.Event, key string, f ecs.Field, ok bool, val string) bool
 		if !ok {
 			return false
 		}
-		val = a.String()
+		val = canonicalIP(a, val)
 		v = val
 	case ecs.Date:
 		t, ok := ParseTime(val, time.UTC)
@@ -185,6 +185,15 @@ func SetDefault(e *event.Event, key, val string) {
 	if !e.Has(key) {
 		Set(e, key, val)
 	}
+}
+
+// canonicalIP returns the canonical text of a, reusing s when it already
+// is (dotted IPv4 is canonical whenever netip accepts it).
+func canonicalIP(a netip.Addr, s string) string {
+	if a.Is4() && len(s) <= 15 && s[0] != '[' && strings.IndexByte(s, ':') < 0 && strings.TrimSpace(s) == s {
+		return s
+	}
+	return a.String()
 }
 
 // ParseIP parses an IPv4/IPv6 address, tolerating brackets, a zone and

@@ -351,10 +351,13 @@ func looksCommaKV(b string) bool {
 }
 
 func setFortiAddr(e *event.Event, role, v string) {
-	e.Set(role+".address", v)
-	if a, ok := parse.ParseIP(v); ok {
-		e.Set(role+".ip", a.String())
+	if role == "source" {
+		e.Set("source.address", v)
+		parse.Set(e, "source.ip", v)
+		return
 	}
+	e.Set("destination.address", v)
+	parse.Set(e, "destination.ip", v)
 }
 
 func setFortiURL(e *event.Event, v string) {

@@ -52,6 +52,8 @@ var (
 	serverKV    = regexp.MustCompile(`server: ([^,]+)`)
 	requestKV   = regexp.MustCompile(`request: "(\S+) (\S+) HTTP/([\d.]+)"`)
 	hostKV      = regexp.MustCompile(`host: "([^"]+)"`)
+	apacheURI   = regexp.MustCompile(`\[uri "([^"]+)"\]`)
+	apacheHost  = regexp.MustCompile(`\[hostname "([^"]+)"\]`)
 )
 
 func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
@@ -174,10 +176,10 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 		default:
 			e.Set("event.outcome", "failure")
 		}
-		if u := regexp.MustCompile(`\[uri "([^"]+)"\]`).FindStringSubmatch(text); u != nil {
+		if u := apacheURI.FindStringSubmatch(text); u != nil {
 			parse.SetURL(e, "url", u[1])
 		}
-		if h := regexp.MustCompile(`\[hostname "([^"]+)"\]`).FindStringSubmatch(text); h != nil {
+		if h := apacheHost.FindStringSubmatch(text); h != nil {
 			parse.SetAddress(e, "destination", h[1])
 			parse.SetDomainParts(e, "destination", h[1])
 			e.AppendUnique(event.RelatedHosts, h[1])
