@@ -34,7 +34,8 @@ var sonicKeys = map[string][]string{
 	"dstname": {"destination.domain"}, "smac": {"source.mac"}, "dmac": {"destination.mac"}, "srcMac": {"source.mac"}, "dstMac": {"destination.mac"},
 	"spt": {"source.port"}, "dpt": {"destination.port"}, "deviceInboundInterface": {"observer.ingress.interface.name"},
 	"deviceOutboundInterface": {"observer.egress.interface.name"}, "cs1": {"rule.name"}, "rule": {"rule.name"},
-	"sent": {"source.bytes"}, "rcvd": {"destination.bytes"}, "in": {"destination.bytes", "host.network.ingress.bytes"}, "out": {"source.bytes", "host.network.egress.bytes"},
+	"sent": {"source.bytes"}, "rcvd": {"destination.bytes"}, "fname": {"file.name"}, "spkt": {"source.packets"}, "rpkt": {"destination.packets"},
+	"cn1": {"source.packets"}, "cn2": {"destination.packets"}, "in": {"destination.bytes", "host.network.ingress.bytes"}, "out": {"source.bytes", "host.network.egress.bytes"},
 }
 
 func normalizeSonicWall(r *parse.Record, e *event.Event) error {
@@ -50,6 +51,9 @@ func normalizeSonicWall(r *parse.Record, e *event.Event) error {
 		if sev, ok := parseSeverity(c.Severity); ok {
 			e.Set("event.severity", sev)
 		}
+		if strings.Contains(c.Name, "Alert") {
+			e.Set("event.kind", "alert")
+		}
 	} else if pairs == nil {
 		pairs = format.ParseKV(r.Body, format.KVOptions{}, nil)
 	}
@@ -58,6 +62,11 @@ func normalizeSonicWall(r *parse.Record, e *event.Event) error {
 			continue
 		}
 		v := p.Value
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		} else if v[0] == '"' && !strings.Contains(v[1:], "\"") {
+			v = v[1:]
+		}
 		switch p.Key {
 		case "src", "dst":
 			role := "source"
@@ -122,7 +131,7 @@ func normalizeSonicWall(r *parse.Record, e *event.Event) error {
 		}
 		e.AppendUnique(event.RelatedUser, e.Str("user.name"))
 	}
-	parse.FillRelated(e, "source.ip", "destination.ip")
+	parse.FillRelated(e, "source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip")
 	return nil
 }
 
