@@ -68,6 +68,9 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 		if a.User == "-" && product == "apache" && a.VHost != "" {
 			e.Set("user.name", "-")
 		}
+		if product == "nginx" && a.HasRefUA && a.UserAgent == "-" {
+			e.Set("user_agent.original", "-")
+		}
 		if product == "nginx" && len(a.Clients) > 0 {
 			e.Set("nginx.access.remote_ip_list", a.Clients)
 		}
@@ -91,7 +94,7 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 			e.Set("http.request.referrer", "-")
 		}
 		if a.Method == "" && a.Request != "" {
-			e.Set("error.message", "HTTP error: bad request ('"+a.Request+"')")
+			e.Set("error.message", "HTTP error: bad request ('"+a.Request+"').")
 		}
 	case sslAccess.MatchString(b):
 		m := sslAccess.FindStringSubmatch(b)
@@ -127,11 +130,14 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 		}
 		text := m[6]
 		e.Set("message", text)
+		if i := strings.Index(text, ", client:"); i > 0 {
+			e.Set("error.message", text[:i])
+		}
 		if c := clientKV.FindStringSubmatch(text); c != nil {
 			parse.SetAddress(e, "source", c[1])
 		}
 		if s := serverKV.FindStringSubmatch(text); s != nil {
-			e.Set("destination.domain", s[1])
+			parse.SetAddress(e, "destination", s[1])
 		}
 		if q := requestKV.FindStringSubmatch(text); q != nil {
 			e.Set("http.request.method", q[1])
@@ -197,6 +203,11 @@ func normalizeWeb(r *parse.Record, e *event.Event, product string) error {
 			e.Set("event.outcome", "redirect")
 		}
 	}
+	if product == "nginx" && e.Has("event.type") {
+		if !e.Has("event.dataset") {
+			e.Set("event.dataset", "access")
+		}
+	}
 	parse.FillRelated(e, "source.ip", "destination.ip", "user.name")
 	if e.Str("user.name") == "-" {
 		e.Delete(event.RelatedUser)
@@ -240,7 +251,17 @@ func webJSON(r *parse.Record, e *event.Event) {
 			e.Set("event.outcome", "failure")
 		}
 	}
-	parse.Set(e, "http.request.referrer", get("http_referer", "referer"))
+	parse.Set(e, "http.request.referrer", get("http_referer", "http_referrer", "referer"))
+	if up := get("upstream_addr"); up != "" {
+		host, port := parse.SplitHostPort(up)
+		parse.Set(e, "destination.ip", host)
+		parse.Set(e, "destination.port", port)
+	}
+	if xff := get("http_x_forwarded_for"); xff != "" {
+		for _, ip := range strings.Split(xff, ",") {
+			parse.Set(e, "network.forwarded_ip", strings.TrimSpace(ip))
+		}
+	}
 	parse.Set(e, "user_agent.original", get("http_user_agent", "user_agent"))
 	if rt := get("request_time"); rt != "" {
 		if f, err := strconv.ParseFloat(rt, 64); err == nil {
@@ -254,14 +275,18 @@ func webJSON(r *parse.Record, e *event.Event) {
 		proto := parts[2]
 		if v, ok := strings.CutPrefix(proto, "HTTP/"); ok {
 			e.Set("http.version", v)
-			e.Set("network.protocol", "http")
+			scheme := get("http_scheme", "scheme")
+			if scheme == "" {
+				scheme = "http"
+			}
+			e.Set("network.protocol", scheme)
 		}
 	} else {
 		parse.Set(e, "http.request.method", get("request_method", "method"))
 		if u := get("request_uri", "uri"); u != "" {
 			parse.SetURL(e, "url", u)
 		}
-		if p := get("server_protocol", "protocol"); p != "" {
+		if p := get("server_protocol", "protocol", "http_version"); p != "" {
 			if v, ok := strings.CutPrefix(p, "HTTP/"); ok {
 				e.Set("http.version", v)
 			}

@@ -195,7 +195,9 @@ func loadElastic(dir, id, product, input, expected string) ([]Case, error) {
 		return nil, fmt.Errorf("%s: %d expected documents for %d events", expected, len(exp.Expected), len(lines))
 	}
 	hint := parse.Hint{Vendor: VendorFor(product), ReceivedAt: refTime}
-	if tz := fieldString(cfg.Fields, "event", "timezone"); tz != "" {
+	flatFields := map[string]any{}
+	flattenExpected("", cfg.Fields, flatFields)
+	if tz, _ := flatFields["event.timezone"].(string); tz != "" {
 		if loc, ok := parseZone(tz); ok {
 			hint.Location = loc
 		}
@@ -216,19 +218,6 @@ func loadElastic(dir, id, product, input, expected string) ([]Case, error) {
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-func fieldString(m map[string]any, path ...string) string {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = mm[p]
-	}
-	s, _ := cur.(string)
-	return s
 }
 
 // parseZone reads "GMT-0200", "+0000", "UTC" or an IANA name.
