@@ -364,7 +364,9 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 	// Subject (who did it) and target (whom it was done to).
 	if u := d["SubjectUserName"]; u != "" && !(beat && u == "-") {
 		e.Set("user.name", u)
-		parse.Set(e, "user.domain", d["SubjectDomainName"])
+		if v := d["SubjectDomainName"]; v != "" {
+			e.Set("user.domain", v)
+		}
 		parse.Set(e, "user.id", d["SubjectUserSid"])
 	} else if u := get("AccountName", "User", "UserName"); u != "" {
 		dom, name, ok := strings.Cut(u, "\\")
@@ -481,7 +483,26 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 			}
 		}
 	}
-	parse.Set(e, "rule.name", get("RuleName"))
+	if rn := d["RuleName"]; rn != "" {
+		e.Set("rule.name", rn)
+	}
+	if !beat && d["ProcessName"] == "-" && !e.Has("process.name") {
+		e.Set("process.name", "-")
+	}
+	if u := get("url", "Url", "RemoteName", "URL"); u != "" && strings.Contains(u, "://") {
+		parse.SetURL(e, "url", u)
+		e.Set("url.full", u)
+		if h := e.Str("url.domain"); h != "" {
+			parse.SetDomainParts(e, "url", h)
+			if !e.Has("url.port") {
+				if e.Str("url.scheme") == "https" {
+					e.Set("url.port", int64(443))
+				} else if e.Str("url.scheme") == "http" {
+					e.Set("url.port", int64(80))
+				}
+			}
+		}
+	}
 	if f := get("TargetFilename", "ObjectName"); f != "" && (w.id == "11" || w.id == "23" || w.id == "26" || w.id == "15" || w.id == "4663") {
 		e.Set("file.path", f)
 		if i := strings.LastIndexAny(f, `\/`); i >= 0 {
@@ -502,6 +523,9 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 		e.Set("event.reason", desc)
 	}
 	parse.FillRelated(e, "user.name", "user.target.name", "source.ip", "destination.ip")
+	if !beat && e.Str("user.name") == "-" {
+		e.AppendUnique(event.RelatedUser, "-")
+	}
 }
 
 func setProcess(e *event.Event, prefix, exe string) {
