@@ -378,8 +378,8 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 		parse.Set(e, "user.id", get("UserID", "UserSid"))
 	}
 	if u := d["TargetUserName"]; u != "" {
-		if w.id == "4624" || w.id == "4625" || w.id == "4634" || w.id == "4647" {
-			if !e.Has("user.name") || d["SubjectUserName"] == "" || d["SubjectUserName"] == "-" {
+		if w.id == "4624" || w.id == "4625" || w.id == "4634" || w.id == "4647" || w.id == "4648" || w.id == "4768" || w.id == "4771" {
+			if !e.Has("user.name") || d["SubjectUserName"] == "" || d["SubjectUserName"] == "-" || w.id == "4648" {
 				e.Set("user.name", u)
 				parse.Set(e, "user.domain", d["TargetDomainName"])
 				parse.Set(e, "user.id", d["TargetUserSid"])
