@@ -73,8 +73,17 @@ func normalizeWindows(r *parse.Record, e *event.Event) error {
 		parse.SyslogProcess(r, e)
 		return nil
 	}
-	if len(w.data) == 0 && w.message != "" {
-		w.data = messageFields(w.message)
+	if w.message != "" && (len(w.data) == 0 || strings.Contains(w.provider, "Sysmon")) {
+		// Forwarders that only render the message (Sysmon through NXLog):
+		// its "Key: value" lines are the event data; sent fields win.
+		for k, v := range messageFields(w.message) {
+			if _, ok := w.data[k]; !ok {
+				if w.data == nil {
+					w.data = map[string]string{}
+				}
+				w.data[k] = v
+			}
+		}
 	}
 	mapWindows(r, e, w)
 	return nil
