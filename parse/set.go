@@ -152,6 +152,12 @@ func SetValue(e *event.Event, key string, v any) bool {
 		e.Set(key, x)
 		return true
 	case []any:
+		if len(x) > 0 {
+			if _, isObj := x[0].(map[string]any); isObj {
+				e.Set(key, x)
+				return true
+			}
+		}
 		set := false
 		for _, el := range x {
 			if s, ok := el.(string); ok {

@@ -527,6 +527,47 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 	if q := get("QueryName"); q != "" {
 		e.Set("dns.question.name", q)
 		parse.SetDomainParts(e, "dns.question", q)
+		e.Set("network.protocol", "dns")
+		if res := get("QueryResults"); res != "" {
+			var answers []any
+			var ips []string
+			for _, part := range strings.Split(res, ";") {
+				part = strings.TrimSpace(part)
+				if part == "" {
+					continue
+				}
+				if rest, ok := strings.CutPrefix(part, "type:"); ok {
+					fs := strings.Fields(rest)
+					if len(fs) == 2 {
+						typ := map[string]string{"5": "CNAME", "1": "A", "28": "AAAA", "12": "PTR", "15": "MX", "16": "TXT"}[fs[0]]
+						if typ == "" {
+							typ = fs[0]
+						}
+						answers = append(answers, map[string]any{"data": fs[1], "type": typ})
+					}
+					continue
+				}
+				ip := strings.TrimPrefix(part, "::ffff:")
+				if a, ok := parse.ParseIP(ip); ok {
+					typ := "A"
+					if a.Is6() {
+						typ = "AAAA"
+					}
+					answers = append(answers, map[string]any{"data": a.String(), "type": typ})
+					ips = append(ips, a.String())
+				}
+			}
+			if answers != nil {
+				e.Set("dns.answers", answers)
+			}
+			for _, ip := range ips {
+				e.AppendUnique("dns.resolved_ip", ip)
+				e.AppendUnique(event.RelatedIP, ip)
+			}
+		}
+	}
+	if g := get("ProcessGuid"); g != "" {
+		e.Set("process.entity_id", g)
 	}
 	if desc := get("Description"); desc != "" && sysmon {
 		e.Set("event.reason", desc)
