@@ -387,22 +387,29 @@ func mapWindows(r *parse.Record, e *event.Event, w *winEvent) {
 		parse.Set(e, "user.id", get("UserID", "UserSid"))
 	}
 	if u := d["TargetUserName"]; u != "" {
-		if w.id == "4624" || w.id == "4625" || w.id == "4634" || w.id == "4647" || w.id == "4648" || w.id == "4768" || w.id == "4771" {
-			if !e.Has("user.name") || d["SubjectUserName"] == "" || d["SubjectUserName"] == "-" || w.id == "4648" {
-				e.Set("user.name", u)
-				parse.Set(e, "user.domain", d["TargetDomainName"])
-				parse.Set(e, "user.id", d["TargetUserSid"])
-			}
+		subj := d["SubjectUserName"]
+		if (w.id == "4624" || w.id == "4625" || w.id == "4634" || w.id == "4647" || w.id == "4648" || w.id == "4768" || w.id == "4771") &&
+			(!e.Has("user.name") || (beat && (subj == "" || subj == "-")) || w.id == "4648") {
+			e.Set("user.name", u)
+			parse.Set(e, "user.domain", d["TargetDomainName"])
+			parse.Set(e, "user.id", d["TargetUserSid"])
 		}
 		if w.id == "4781" {
 			e.Set("user.changes.name", d["OldTargetUserName"])
 			e.Set("user.target.name", d["NewTargetUserName"])
 			e.AppendUnique(event.RelatedUser, d["OldTargetUserName"])
 			e.AppendUnique(event.RelatedUser, d["NewTargetUserName"])
-		} else if w.id != "4634" && w.id != "4688" {
+		} else if !beat || (u != "-" && w.id != "4634" && w.id != "4688") {
 			e.Set("user.target.name", u)
-			e.Set("user.target.domain", d["TargetDomainName"])
-			parse.Set(e, "user.target.id", d["TargetUserSid"])
+			if v := d["TargetDomainName"]; v != "" {
+				e.Set("user.target.domain", v)
+			}
+			if v := d["TargetUserSid"]; v != "" {
+				e.Set("user.target.id", v)
+			}
+			if !beat && u == "-" {
+				e.AppendUnique(event.RelatedUser, "-")
+			}
 		}
 	} else if w.id == "4781" {
 		parse.Set(e, "user.changes.name", d["OldTargetUserName"])
