@@ -375,4 +375,15 @@ func setFortiURL(e *event.Event, v string) {
 	}
 }
 
-func init() { all = append(all, fortigate) }
+// FortiProxy logs in the same FortiOS key=value format.
+var fortiproxy = &parse.Vendor{
+	ID:        "fortinet-fortiproxy",
+	Aliases:   []string{"fortiproxy"},
+	Name:      "Fortinet FortiProxy",
+	Formats:   []parse.Format{parse.FormatKV},
+	Observer:  parse.Observer{Vendor: "Fortinet", Product: "FortiProxy", Type: "proxy"},
+	Normalize: normalizeFortinet,
+	Verified:  "Sekoia FortiProxy intake tests (18 events)",
+}
+
+func init() { all = append(all, fortigate, fortiproxy) }
