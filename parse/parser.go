@@ -218,6 +218,9 @@ func looksLikeAccessLog(b string) bool {
 		return false
 	}
 	t := b[i+2:]
+	if len(t) > 1 && t[1] == '/' {
+		t = "0" + t // single-digit day
+	}
 	return len(t) > 27 && t[2] == '/' && t[6] == '/' && t[11] == ':' && strings.Contains(t[20:min(len(t), 32)], "] \"")
 }
 

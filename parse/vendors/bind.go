@@ -20,7 +20,7 @@ var bind = &parse.Vendor{
 		if r.Syslog != nil && strings.EqualFold(r.Syslog.Appname, "named") {
 			return true
 		}
-		return bindQuery.MatchString(r.Body)
+		return bindQuery.MatchString(r.Body) || bindDenied.MatchString(r.Body)
 	},
 	Normalize: normalizeBind,
 	Verified:  "Sekoia BIND intake tests (27 events); Wazuh named samples",
@@ -32,6 +32,7 @@ var (
 	bindRPZ     = regexp.MustCompile(`client (?:@0x[0-9a-f]+ )?([0-9a-fA-F.:]+)#(\d+)(?: \(([^)]*)\))?: (?:view \S+: )?rpz \S+ \S+ rewrite ([^/\s]+)/([^/\s]+)/(\S+)`)
 	bindResolve = regexp.MustCompile(`(?:validating|resolving|success resolving) '?([^/'\s]+)/([A-Z0-9]+)'?:?\s*(.*)$`)
 	bindZone    = regexp.MustCompile(`(?:zone|transfer of) '?([^/'\s]+)/IN'?(?: from ([0-9a-fA-F.:]+)#(\d+))?: (?:[a-z ]+: )?(.*)$`)
+	bindDenied  = regexp.MustCompile(`client (?:@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+(?: \([^)]*\))?: (?:view \S+: )?(?:query|update|zone transfer)(?: \(cache\))? '?[^ ]* ?denied`)
 	bindClient  = regexp.MustCompile(`client (?:@0x[0-9a-f]+ )?([0-9a-fA-F.:]+)#(\d+)`)
 )
 

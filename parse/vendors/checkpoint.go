@@ -22,8 +22,11 @@ var checkpoint = &parse.Vendor{
 		if r.CEF != nil {
 			return strings.HasPrefix(r.CEF.DeviceVendor, "Check Point")
 		}
+		if r.Syslog != nil && strings.EqualFold(r.Syslog.Appname, "CheckPoint") {
+			return true
+		}
 		b := r.Body
-		return (strings.Contains(b, "[action:\"") || strings.Contains(b, "loguid:\"")) && strings.Contains(b, "origin")
+		return strings.Contains(b, "[action:\"") || (strings.Contains(b, "loguid:\"") && strings.Contains(b, "origin"))
 	},
 	Normalize: normalizeCheckpoint,
 	Verified:  "Sekoia Check Point intake tests (16 events: CEF, Log Exporter syslog, field export); Wazuh checkpoint_smart1 samples",

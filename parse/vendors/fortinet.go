@@ -25,7 +25,8 @@ var fortigate = &parse.Vendor{
 			return strings.EqualFold(r.CEF.DeviceVendor, "Fortinet") && strings.HasPrefix(strings.ToLower(r.CEF.DeviceProduct), "fortigate")
 		}
 		b := r.Body
-		return (strings.Contains(b, "logid=") || strings.Contains(b, "log_id=")) && strings.Contains(b, "devid=") && (strings.Contains(b, "type=") || strings.Contains(b, "subtype="))
+		return (hasKey(b, "logid") || hasKey(b, "log_id")) && hasKey(b, "type") &&
+			(hasKey(b, "devid") || hasKey(b, "devname") || hasKey(b, "device_id") || hasKey(b, "subtype"))
 	},
 	Normalize: normalizeFortinet,
 	Verified:  "Sekoia FortiGate intake tests (67 events: key=value, CSV and CEF); Wazuh fortigate samples",
@@ -339,6 +340,22 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 	_ = dstRole
 	parse.FillRelated(e, "source.ip", "destination.ip")
 	return nil
+}
+
+// hasKey reports whether b holds the field key= (at the start or after a
+// space or comma, so that "type" does not match "log_type").
+func hasKey(b, key string) bool {
+	for off := 0; ; {
+		i := strings.Index(b[off:], key+"=")
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i == 0 || b[i-1] == ' ' || b[i-1] == ',' || b[i-1] == '\t' {
+			return true
+		}
+		off = i + len(key)
+	}
 }
 
 func looksCommaKV(b string) bool {

@@ -22,7 +22,7 @@ var sonicwall = &parse.Vendor{
 			return strings.EqualFold(r.CEF.DeviceVendor, "SonicWall")
 		}
 		b := r.Body
-		return strings.Contains(b, "id=firewall") && strings.Contains(b, " sn=") && strings.Contains(b, " m=")
+		return strings.HasPrefix(strings.TrimSpace(b), "id=") && strings.Contains(b, " sn=") && strings.Contains(b, " m=") && strings.Contains(b, " fw=")
 	},
 	Normalize: normalizeSonicWall,
 	Verified:  "Sekoia SonicWall intake tests (6 events: CEF and key=value); Wazuh SonicWall samples",

@@ -45,8 +45,8 @@ var apache = &parse.Vendor{
 }
 
 var (
-	nginxError  = regexp.MustCompile(`(?s)^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?(.*)$`)
-	apacheError = regexp.MustCompile(`(?s)^\[(\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] \[(?:([\w-]*):)?(\w+)\](?: \[pid (\d+)(?::tid (\d+))?\])?(?: [^\[]*?)?(?: ?\[client ([^\]]+)\])?\s*(.*)$`)
+	nginxError  = regexp.MustCompile(`(?s)^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(\w+)\] (\d+)[#:](\d+):? (?:\*(\d+) )?(.*)$`)
+	apacheError = regexp.MustCompile(`(?s)^(?:\[(\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] )?\[(?:([\w-]*):)?(emerg|alert|crit|error|warn|notice|info|debug|trace\d)\](?: \[pid (\d+)(?::tid (\d+))?\])?(?: [^\[]*?)?(?: ?\[client ([^\]]+)\])?\s*(.*)$`)
 	sslAccess   = regexp.MustCompile(`^\[([^\]]+)\] (\S+) (TLSv[\d.]+|SSLv\d) (\S+) "([^"]*)" (\S+)`)
 	clientKV    = regexp.MustCompile(`client: ([^,]+)`)
 	serverKV    = regexp.MustCompile(`server: ([^,]+)`)
