@@ -59,6 +59,9 @@ type Hint struct {
 	// Charset names the input encoding ("utf-8", "gb18030", "gbk"); empty
 	// means UTF-8 when valid, else the vendor's charset or GB18030.
 	Charset string
+	// Fields names the columns of W3C extended logs (the file's #Fields
+	// directive); nil means the IIS default fields.
+	Fields []string
 }
 
 // Record is a message split into its parts, handed to normalizers.

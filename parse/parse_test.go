@@ -170,3 +170,22 @@ func TestParserErrorsAndCommonFields(t *testing.T) {
 		t.Errorf("missing timestamp not taken from the clock: %v", ts)
 	}
 }
+
+func TestW3C(t *testing.T) {
+	p := NewParser(NewRegistry(), Options{Clock: testutil.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))})
+	line := "2024-03-01 08:15:02 10.0.0.5 GET /his/login.aspx user=1 443 - 192.168.1.20 Mozilla/5.0+(Windows+NT+10.0) - 401 1 2148074254 15"
+	ev, err := p.Parse([]byte(line), Hint{Format: FormatW3C})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"source.ip": "192.168.1.20", "destination.port": int64(443), "url.path": "/his/login.aspx",
+		"http.response.status_code": int64(401), "event.outcome": "failure", "user_agent.original": "Mozilla/5.0 (Windows NT 10.0)",
+		"event.duration": int64(15 * time.Millisecond)} {
+		if got, _ := ev.Get(k); got != want {
+			t.Errorf("%s = %#v, want %#v", k, got, want)
+		}
+	}
+	if ts := ev.Timestamp(); !ts.Equal(time.Date(2024, 3, 1, 8, 15, 2, 0, time.UTC)) {
+		t.Errorf("@timestamp = %v", ts)
+	}
+}

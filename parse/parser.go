@@ -100,7 +100,7 @@ func SplitRecord(rec *Record) {
 	s := rec.Original
 	rec.Body = s
 	f := rec.Hint.Format
-	if f != FormatJSON && f != FormatXML && !startsJSON(s) {
+	if f != FormatJSON && f != FormatXML && f != FormatW3C && !startsJSON(s) {
 		if m, err := syslog.Parse(s, syslog.Options{Location: rec.Location(), Reference: rec.Now}); err == nil && (m.HasPriority || m.HasTimestamp) {
 			rec.Syslog = m
 			rec.Body = m.Message
@@ -149,6 +149,17 @@ func SplitRecord(rec *Record) {
 	case FormatAccess:
 		if a, err := format.ParseAccessLog(body); err == nil {
 			rec.Access = a
+		} else {
+			rec.Format = FormatText
+		}
+	case FormatW3C:
+		if w, err := format.ParseW3C(body, rec.Hint.Fields); err == nil {
+			rec.Pairs = make(format.Pairs, 0, len(w.Fields))
+			for i, f := range w.Fields {
+				if v := w.Values[i]; v != "-" {
+					rec.Pairs = append(rec.Pairs, format.Pair{Key: f, Value: strings.ReplaceAll(v, "+", " ")})
+				}
+			}
 		} else {
 			rec.Format = FormatText
 		}
