@@ -81,6 +81,10 @@ func fortiKey(k string) string {
 func normalizeFortinet(r *parse.Record, e *event.Event) error {
 	pairs := r.Pairs
 	if r.CEF != nil {
+		e.Set("rule.id", r.CEF.SignatureID)
+		if sev, ok := parseSeverity(r.CEF.Severity); ok {
+			e.Set("event.severity", sev)
+		}
 		e.Set("observer.version", r.CEF.DeviceVersion)
 		e.Set("observer.type", r.CEF.DeviceProduct)
 		e.Set("observer.vendor", r.CEF.DeviceVendor)
