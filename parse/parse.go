@@ -138,4 +138,13 @@ type Vendor struct {
 	Normalize func(r *Record, e *event.Event) error
 	// Verified says which real samples the normalizer was checked against.
 	Verified string
+	// Priority orders detection across vendors of all packages: lower runs
+	// first, equal priorities keep registration order. Vendors recognised by
+	// weak signs only (a syslog program name, a generic log shape) use
+	// PriorityWeak so that vendors with distinctive markers, wherever they
+	// are registered, are tried before them.
+	Priority int
 }
+
+// PriorityWeak is the Priority of vendors detected by weak signs.
+const PriorityWeak = 100

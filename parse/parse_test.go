@@ -30,6 +30,13 @@ func TestRegistryNamesAndDetection(t *testing.T) {
 	if v, _ := r.Detect(&Record{Body: "x"}); v != b {
 		t.Error("fallthrough detection failed")
 	}
+	// A weak detector registered first still runs after a specific one.
+	r2 := NewRegistry()
+	weak := &Vendor{ID: "weak", Priority: PriorityWeak, Normalize: a.Normalize, Detect: func(*Record) bool { return true }}
+	r2.MustRegister(weak, &Vendor{ID: "acme-fw", Normalize: a.Normalize, Detect: a.Detect})
+	if v, _ := r2.Detect(&Record{Body: "ACME"}); v == nil || v.ID != "acme-fw" {
+		t.Errorf("priority not applied: %v", v)
+	}
 }
 
 func TestSetConvertsToECSTypes(t *testing.T) {

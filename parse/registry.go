@@ -7,9 +7,9 @@ import (
 	"sync"
 )
 
-// Registry holds vendors by id and alias. Detection tries vendors in the
-// order they were registered, so register specific products before generic
-// ones. It is safe for concurrent use.
+// Registry holds vendors by id and alias. Detection tries vendors by
+// Priority, then in the order they were registered. It is safe for
+// concurrent use.
 type Registry struct {
 	mu      sync.RWMutex
 	vendors []*Vendor
@@ -61,7 +61,12 @@ func (r *Registry) Register(v *Vendor) error {
 	for _, n := range names {
 		r.byName[normName(n)] = v
 	}
-	r.vendors = append(r.vendors, v)
+	// Keep the list sorted by priority, stable in registration order.
+	i := len(r.vendors)
+	for i > 0 && r.vendors[i-1].Priority > v.Priority {
+		i--
+	}
+	r.vendors = slices.Insert(r.vendors, i, v)
 	return nil
 }
 

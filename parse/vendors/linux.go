@@ -17,6 +17,7 @@ var linux = &parse.Vendor{
 	Name:     "Linux system and authentication logs (sshd, sudo, PAM)",
 	Formats:  []parse.Format{parse.FormatText},
 	Observer: parse.Observer{},
+	Priority: parse.PriorityWeak,
 	Detect: func(r *parse.Record) bool {
 		if r.Syslog == nil || r.Format != parse.FormatText {
 			return false

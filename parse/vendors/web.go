@@ -18,6 +18,7 @@ var nginx = &parse.Vendor{
 	Name:     "nginx",
 	Formats:  []parse.Format{parse.FormatAccess, parse.FormatJSON, parse.FormatText},
 	Observer: parse.Observer{Vendor: "F5", Product: "nginx", Type: "web"},
+	Priority: parse.PriorityWeak,
 	Detect: func(r *parse.Record) bool {
 		if r.Syslog != nil && strings.HasPrefix(strings.ToLower(r.Syslog.Appname), "nginx") {
 			return true
@@ -34,6 +35,7 @@ var apache = &parse.Vendor{
 	Name:     "Apache HTTP Server",
 	Formats:  []parse.Format{parse.FormatAccess, parse.FormatText},
 	Observer: parse.Observer{Vendor: "Apache", Product: "httpd", Type: "web"},
+	Priority: parse.PriorityWeak,
 	Detect: func(r *parse.Record) bool {
 		if r.Syslog != nil && (strings.HasPrefix(strings.ToLower(r.Syslog.Appname), "apache") || strings.HasPrefix(r.Syslog.Appname, "httpd")) {
 			return true
