@@ -448,6 +448,13 @@ type FindingService interface {
 	Act(ctx context.Context, tenantID, id string, a FindingAction, reason string, until *time.Time) (*Finding, error)
 	// Retest re-probes just this finding and closes or reopens it.
 	Retest(ctx context.Context, tenantID, id string) (*Finding, error)
+	// History is the finding's timeline (its ticket's).
+	History(ctx context.Context, tenantID, id string) ([]*TimelineEntry, error)
+	// Protect hands the finding over as a virtual-patch request (R5.3).
+	Protect(ctx context.Context, tenantID, id string, req ProtectRequest) (*VirtualPatch, error)
+	VirtualPatches(ctx context.Context, f VirtualPatchFilter) ([]*VirtualPatch, string, error)
+	VirtualPatch(ctx context.Context, tenantID, id string) (*VirtualPatch, error)
+	SetVirtualPatchState(ctx context.Context, tenantID, id string, u VirtualPatchUpdate) (*VirtualPatch, error)
 }
 
 // ScanWindow is a weekly time window during which scans may run, in the

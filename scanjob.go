@@ -271,3 +271,39 @@ type ExposedService struct {
 	Medical   bool      `json:"medical,omitempty"`
 	Important bool      `json:"important,omitempty"` // asset importance ≥ 4
 }
+
+// ProtectRequest is what a person asks for with "protect now".
+type ProtectRequest struct {
+	// Direction: "inbound" (block every source but Allow) or "internet"
+	// (block sources outside the hospital only). Default inbound.
+	Direction string     `json:"direction,omitempty"`
+	Allow     []string   `json:"allow,omitempty"`
+	Reason    string     `json:"reason"`
+	Until     *time.Time `json:"until,omitempty"`
+}
+
+// VirtualPatchUpdate is a state report on a virtual-patch request: by the
+// playbook engine (in_progress; applied with the firewall and rule; failed
+// with the reason; reverted) or by a person (cancelled; requested again after
+// a failure).
+type VirtualPatchUpdate struct {
+	State    VirtualPatchState `json:"state"`
+	Note     string            `json:"note,omitempty"`
+	Firewall string            `json:"firewall,omitempty"`
+	RuleRef  string            `json:"rule_ref,omitempty"`
+}
+
+// ScanService manages scan scopes and runs scans from the platform.
+type ScanService interface {
+	Scopes(ctx context.Context, tenantID string) ([]*ScanScope, error)
+	Scope(ctx context.Context, tenantID, id string) (*ScanScope, error)
+	CreateScope(ctx context.Context, s *ScanScope) error
+	UpdateScope(ctx context.Context, s *ScanScope) error
+	DeleteScope(ctx context.Context, tenantID, id string) error
+	Jobs(ctx context.Context, f ScanJobFilter) ([]*ScanJob, string, error)
+	Job(ctx context.Context, tenantID, id string) (*ScanJob, error)
+	StartScan(ctx context.Context, tenantID string, spec ScanJobSpec) (*ScanJob, error)
+	CancelScan(ctx context.Context, tenantID, id string) (*ScanJob, error)
+	// Exposure is the internet-exposure view (R6.4).
+	Exposure(ctx context.Context, tenantID string) ([]ExposedService, error)
+}

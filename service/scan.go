@@ -746,3 +746,53 @@ func (s *ScanService) Exposure(ctx context.Context, tenantID string) ([]bianque.
 	})
 	return out, s.auditRead(ctx, tenantID, "scan.exposure", "asset", "")
 }
+var _ bianque.ScanService = (*ScanService)(nil)
+
+// Prober re-probes findings for FindingService.Retest through the tenant's
+// stored scopes: the first scope (internal ones first) that authorises the
+// finding's host, with the tenant's ledger for the medical-device rule, and
+// the credential checker for weak-credential findings. A host no scope
+// covers is refused (EFORBIDDEN), like any scan.
+func (s *ScanService) Prober() Prober {
+	return func(ctx context.Context, f *bianque.Finding) (bool, string, error) {
+		ss, err := s.scans()
+		if err != nil {
+			return false, "", err
+		}
+		ip, err := netip.ParseAddr(f.Host)
+		if err != nil {
+			return false, "", bianque.Errorf(bianque.EINVALID, "finding host %q is not an address: retest needs one", f.Host)
+		}
+		scopes, err := ss.ScanScopes(ctx, f.TenantID)
+		if err != nil {
+			return false, "", err
+		}
+		slices.SortStableFunc(scopes, func(a, b *bianque.ScanScope) int {
+			return strings.Compare(a.Vantage, b.Vantage) * -1 // internal before external
+		})
+		var sc *bianque.ScanScope
+		for _, x := range scopes {
+			if x.Allows(ip) {
+				sc = x
+				break
+			}
+		}
+		if sc == nil {
+			return false, "", bianque.Errorf(bianque.EFORBIDDEN, "no scan scope of the tenant authorises %s: record one before retesting", f.Host)
+		}
+		assets, err := s.allAssets(ctx, f.TenantID)
+		if err != nil {
+			return false, "", err
+		}
+		g := &scan.Guard{Scope: sc, Assets: assets, Clock: s.clock, Rate: s.Rate, PerHost: s.PerHostRate, DialTimeout: s.DialTimeout,
+			OnOverride: func(a *bianque.Asset, ip netip.Addr) {
+				_ = s.audit(ctx, f.TenantID, "scan.medical_override", "asset", a.ID, map[string]any{"retest": f.ID, "ip": ip.String()})
+			}}
+		ck := &creds.Checker{Dict: s.Dict, Delay: s.CredDelay}
+		r, err := scan.Retest(ctx, g, f, ck.Check, s.BannerWait)
+		if err != nil {
+			return false, "", err
+		}
+		return r.Present, r.Evidence, nil
+	}
+}

@@ -410,7 +410,7 @@ func TestProtectNow(t *testing.T) {
 	}
 	list, _, _ := fsvc.Findings(f.as("analyst"), bianque.FindingFilter{TenantIDs: []string{f.a.ID}})
 	fd := list[0]
-	req := service.ProtectRequest{Reason: "wormable; patch window next week", Allow: []string{"10.1.0.0/28"}}
+	req := bianque.ProtectRequest{Reason: "wormable; patch window next week", Allow: []string{"10.1.0.0/28"}}
 	_, err := fsvc.Protect(f.as("analyst"), f.a.ID, fd.ID, req)
 	wantCode(t, err, bianque.EFORBIDDEN) // containment is not triage
 	_, err = fsvc.Protect(f.as("b-admin"), f.a.ID, fd.ID, req)
@@ -429,16 +429,16 @@ func TestProtectNow(t *testing.T) {
 	if err != nil || len(pending) != 1 {
 		t.Fatalf("pending %v %v", pending, err)
 	}
-	_, err = fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, service.VirtualPatchUpdate{State: bianque.PatchFailed})
+	_, err = fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, bianque.VirtualPatchUpdate{State: bianque.PatchFailed})
 	wantCode(t, err, bianque.EINVALID)
-	if _, err := fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, service.VirtualPatchUpdate{State: bianque.PatchInProgress}); err != nil {
+	if _, err := fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, bianque.VirtualPatchUpdate{State: bianque.PatchInProgress}); err != nil {
 		t.Fatal(err)
 	}
-	v, err = fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, service.VirtualPatchUpdate{State: bianque.PatchApplied, Firewall: "fw-core-1", RuleRef: "policy 4711"})
+	v, err = fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, bianque.VirtualPatchUpdate{State: bianque.PatchApplied, Firewall: "fw-core-1", RuleRef: "policy 4711"})
 	if err != nil || v.State != bianque.PatchApplied || len(v.History) != 3 || v.Firewall != "fw-core-1" {
 		t.Fatalf("applied %+v %v", v, err)
 	}
-	_, err = fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, service.VirtualPatchUpdate{State: bianque.PatchRequested})
+	_, err = fsvc.SetVirtualPatchState(f.as("responder"), f.a.ID, v.ID, bianque.VirtualPatchUpdate{State: bianque.PatchRequested})
 	wantCode(t, err, bianque.ECONFLICT)
 	hist, _ := fsvc.History(f.as("hospital_viewer"), f.a.ID, fd.ID)
 	var seen []string

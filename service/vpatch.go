@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"bianque"
 )
@@ -16,16 +15,6 @@ import (
 // docs/vuln.md for the hand-off interface). Containment needs
 // ticket.contain; reading needs finding.read.
 
-// ProtectRequest is what a person asks for.
-type ProtectRequest struct {
-	// Direction: "inbound" (block every source but Allow) or "internet"
-	// (block sources outside the hospital only). Default inbound.
-	Direction string     `json:"direction,omitempty"`
-	Allow     []string   `json:"allow,omitempty"`
-	Reason    string     `json:"reason"`
-	Until     *time.Time `json:"until,omitempty"`
-}
-
 func (s *FindingService) scanStore() (bianque.ScanStore, error) {
 	ss, ok := s.store.(bianque.ScanStore)
 	if !ok {
@@ -36,7 +25,7 @@ func (s *FindingService) scanStore() (bianque.ScanStore, error) {
 
 // Protect creates a virtual-patch request for the finding. A finding that
 // already has an active request gets ECONFLICT (one block per finding).
-func (s *FindingService) Protect(ctx context.Context, tenantID, findingID string, req ProtectRequest) (*bianque.VirtualPatch, error) {
+func (s *FindingService) Protect(ctx context.Context, tenantID, findingID string, req bianque.ProtectRequest) (*bianque.VirtualPatch, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
@@ -144,19 +133,9 @@ func (s *FindingService) VirtualPatch(ctx context.Context, tenantID, id string) 
 	return v, s.auditRead(ctx, tenantID, "virtual_patch.read", "virtual_patch", id)
 }
 
-// VirtualPatchUpdate is a state report: by the playbook engine (in_progress,
-// applied with the firewall and rule, failed with the reason, reverted) or by
-// a person (cancelled, requested again after a failure).
-type VirtualPatchUpdate struct {
-	State    bianque.VirtualPatchState `json:"state"`
-	Note     string                    `json:"note,omitempty"`
-	Firewall string                    `json:"firewall,omitempty"`
-	RuleRef  string                    `json:"rule_ref,omitempty"`
-}
-
 // SetVirtualPatchState moves a request on (ticket.contain), recording the
 // step in its history, on the finding's ticket and in the audit log.
-func (s *FindingService) SetVirtualPatchState(ctx context.Context, tenantID, id string, u VirtualPatchUpdate) (*bianque.VirtualPatch, error) {
+func (s *FindingService) SetVirtualPatchState(ctx context.Context, tenantID, id string, u bianque.VirtualPatchUpdate) (*bianque.VirtualPatch, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
