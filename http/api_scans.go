@@ -84,7 +84,7 @@ func (s *Server) scanRoutes() {
 			return listResult{Items: nonNil(list), NextCursor: next}, nil
 		})
 	s.api(Route{Method: "POST", Path: jobs, ID: "scans.start", Tag: "scans", Access: Authenticated, Scope: ScopeTenant,
-		Perm: bianque.PermScanRun,
+		Perm:    bianque.PermScanRun,
 		Summary: "Start a scan inside a stored scope; targets outside it, or outside its windows, refuse the whole request (403) before anything is sent.",
 		Body:    bianque.ScanJobSpec{}, Result: bianque.ScanJob{}, Status: http.StatusAccepted},
 		func(w http.ResponseWriter, r *http.Request) (any, error) {

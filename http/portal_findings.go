@@ -51,15 +51,20 @@ func (s *Server) portalFindingPages() {
 	s.nav(NavItem{Key: "nav.findings", Path: "/findings", Perm: bianque.PermFindingRead, Order: 30})
 	s.page("GET", "/findings", Authenticated, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		f, err := findingFilter(r)
+		all := q.Get("state") == "any"
+		fr := r
+		if all { // every state: the filter itself knows no "any"
+			fr = r.Clone(r.Context())
+			fq := fr.URL.Query()
+			fq.Del("state")
+			fr.URL.RawQuery = fq.Encode()
+		}
+		f, err := findingFilter(fr)
 		if err != nil {
 			return err
 		}
 		f.TenantIDs = queryList(r, "tenant")
-		all := q.Get("state") == "any"
-		if all {
-			f.States = nil
-		} else if !q.Has("state") {
+		if !all && q.Get("state") == "" {
 			f.States = []bianque.FindingState{bianque.FindingOpen, bianque.FindingFixing, bianque.FindingRetest} // the work queue
 		}
 		list, next, err := svc.Findings(r.Context(), f)
@@ -70,9 +75,6 @@ func (s *Server) portalFindingPages() {
 		pg := &findingsPage{Tenants: sortedTenants(names), States: bianque.FindingStates, Sevs: bianque.VulnSeverities, Filter: map[string]string{}}
 		for _, k := range []string{"tenant", "state", "severity", "priority", "asset", "host", "cve", "kev", "overdue", "q"} {
 			pg.Filter[k] = q.Get(k)
-		}
-		if !q.Has("state") {
-			pg.Filter["state"] = ""
 		}
 		for _, x := range list {
 			row := findingRow{FindingView: s.findingView(principalOf(r), x)}

@@ -746,6 +746,7 @@ func (s *ScanService) Exposure(ctx context.Context, tenantID string) ([]bianque.
 	})
 	return out, s.auditRead(ctx, tenantID, "scan.exposure", "asset", "")
 }
+
 var _ bianque.ScanService = (*ScanService)(nil)
 
 // Prober re-probes findings for FindingService.Retest through the tenant's
