@@ -797,3 +797,69 @@ func (s *ScanService) Prober() Prober {
 		return r.Present, r.Evidence, nil
 	}
 }
+
+// CancelAll stops every scan this node runs (at shutdown); each stores its
+// cancelled state. Call Wait afterwards.
+func (s *ScanService) CancelAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.running {
+		c()
+	}
+}
+
+// StaleAfter is how long a queued or running job may go without a progress
+// write before ReapStale declares its node gone.
+const StaleAfter = 5 * time.Minute
+
+// ReapStale is a periodic job: a scan whose node stopped (crash, restart)
+// stays "running" in the store; after StaleAfter without progress it is
+// marked failed so that the portal does not show it running forever.
+func (s *ScanService) ReapStale(ctx context.Context, now time.Time) (string, error) {
+	ss, err := s.scans()
+	if err != nil {
+		return "", err
+	}
+	ctx = systemContext(ctx)
+	reaped := 0
+	cursor := ""
+	for {
+		tenants, next, err := s.store.Tenants(ctx, bianque.TenantFilter{Page: bianque.Page{Limit: bianque.MaxPageLimit, Cursor: cursor}})
+		if err != nil {
+			return "", err
+		}
+		for _, tn := range tenants {
+			jobs, _, err := ss.ScanJobs(ctx, bianque.ScanJobFilter{TenantIDs: []string{tn.ID}, States: []bianque.ScanJobState{bianque.ScanQueued, bianque.ScanRunning},
+				Page: bianque.Page{Limit: bianque.MaxPageLimit}})
+			if err != nil {
+				return "", err
+			}
+			for _, j := range jobs {
+				s.mu.Lock()
+				mine := s.running[j.ID] != nil
+				s.mu.Unlock()
+				if mine || now.Sub(j.UpdatedAt) < StaleAfter {
+					continue
+				}
+				t := now
+				j.State, j.FinishedAt = bianque.ScanFailed, &t
+				j.Summary.Error = "the node running the scan (" + j.Node + ") stopped"
+				if err := ss.UpdateScanJob(ctx, j); err != nil {
+					if bianque.ErrorCode(err) == bianque.ECONFLICT {
+						continue // it moved: alive after all
+					}
+					return "", err
+				}
+				reaped++
+				if err := s.audit(ctx, tn.ID, "scan.reaped", "scan_job", j.ID, map[string]any{"node": j.Node}); err != nil {
+					return "", err
+				}
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return fmt.Sprintf("reaped %d", reaped), nil
+}

@@ -449,3 +449,31 @@ func TestProtectNow(t *testing.T) {
 		t.Fatalf("ticket timeline %q", seen)
 	}
 }
+
+// A job left running by a node that stopped is marked failed after
+// StaleAfter without progress; a fresh one is left alone.
+func TestReapStaleScanJobs(t *testing.T) {
+	f := newFixture(t)
+	ss, _ := newScanService(f)
+	st := f.st.(bianque.ScanStore)
+	old := &bianque.ScanJob{TenantID: f.a.ID, Spec: bianque.ScanJobSpec{ScopeID: "s"}, State: bianque.ScanRunning, Node: "node-2", CreatedAt: f.clk.Now()}
+	if err := st.CreateScanJob(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(service.StaleAfter + time.Minute)
+	fresh := &bianque.ScanJob{TenantID: f.a.ID, Spec: bianque.ScanJobSpec{ScopeID: "s"}, State: bianque.ScanRunning, Node: "node-1", CreatedAt: f.clk.Now()}
+	if err := st.CreateScanJob(context.Background(), fresh); err != nil {
+		t.Fatal(err)
+	}
+	status, err := ss.ReapStale(context.Background(), f.clk.Now())
+	if err != nil || status != "reaped 1" {
+		t.Fatalf("%q %v", status, err)
+	}
+	got, _ := st.ScanJob(context.Background(), f.a.ID, old.ID)
+	if got.State != bianque.ScanFailed || !strings.Contains(got.Summary.Error, "node-2") {
+		t.Fatalf("stale job %+v", got)
+	}
+	if got, _ := st.ScanJob(context.Background(), f.a.ID, fresh.ID); got.State != bianque.ScanRunning {
+		t.Fatalf("fresh job %+v", got)
+	}
+}
