@@ -306,4 +306,12 @@ type ScanService interface {
 	CancelScan(ctx context.Context, tenantID, id string) (*ScanJob, error)
 	// Exposure is the internet-exposure view (R6.4).
 	Exposure(ctx context.Context, tenantID string) ([]ExposedService, error)
+	// SetMedicalOverride allows or withdraws active probes of one medical device.
+	SetMedicalOverride(ctx context.Context, tenantID, assetID string, allow bool, reason string) (*Asset, error)
+}
+
+// ScanOverrideInput is the body of a medical-device scan override.
+type ScanOverrideInput struct {
+	Allow  bool   `json:"allow"`
+	Reason string `json:"reason"`
 }

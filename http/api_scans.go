@@ -104,6 +104,17 @@ func (s *Server) scanRoutes() {
 		func(w http.ResponseWriter, r *http.Request) (any, error) {
 			return svc.CancelScan(r.Context(), tenant(r), r.PathValue("scan"))
 		})
+	s.api(Route{Method: "POST", Path: "/api/v1/tenants/{tenant}/assets/{asset}/scan-override", ID: "scans.override", Tag: "scans",
+		Access: Authenticated, Scope: ScopeTenant, Perm: bianque.PermScanOverride,
+		Summary: "Allow (or withdraw) active probes of one medical device, with a reason; audited, and audited again by every scan that uses it.",
+		Body:    bianque.ScanOverrideInput{}, Result: bianque.Asset{}},
+		func(w http.ResponseWriter, r *http.Request) (any, error) {
+			var in bianque.ScanOverrideInput
+			if err := decode(r, &in); err != nil {
+				return nil, err
+			}
+			return svc.SetMedicalOverride(r.Context(), tenant(r), r.PathValue("asset"), in.Allow, in.Reason)
+		})
 	s.api(Route{Method: "GET", Path: "/api/v1/tenants/{tenant}/exposure", ID: "exposure.list", Tag: "scans", Access: Authenticated,
 		Scope: ScopeTenant, Perm: bianque.PermFindingRead,
 		Summary: "Internet exposure (R6.4): services the external vantage reached, high-risk ports (R7.6) first.",

@@ -525,6 +525,15 @@ var matrixCases = map[string]caseFunc{
 		j := e.jobIn(foreign, bianque.ScanRunning)
 		return []request{{method: "POST", path: "/api/v1/tenants/" + j.TenantID + "/scans/" + j.ID + "/cancel"}}
 	},
+	"scans.override": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		a := &bianque.Asset{TenantID: tn.ID, Name: e.title(foreign, e.uniq("pump")), Kind: bianque.AssetMedical, IPs: []string{"10.0.0.7"}, Importance: 5,
+			Medical: &bianque.MedicalProfile{LifeSupporting: true}}
+		if err := e.st.CreateAsset(context.Background(), a); err != nil {
+			e.t.Fatal(err)
+		}
+		return []request{{method: "POST", path: "/api/v1/tenants/" + tn.ID + "/assets/" + a.ID + "/scan-override", body: map[string]any{"allow": true, "reason": "vendor present"}}}
+	},
 	"exposure.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
 		tn, _, _, _ := e.side(foreign)
 		return []request{{method: "GET", path: tenantPath(tn, "/exposure")}}

@@ -891,16 +891,17 @@ func (m *FindingService) VirtualPatches(a0 context.Context, a1 bianque.VirtualPa
 // same name plus Fn; calling a method whose field is nil panics, so a test
 // sees at once which call it did not expect.
 type ScanService struct {
-	CancelScanFn  func(ctx context.Context, tenantID string, id string) (*bianque.ScanJob, error)
-	CreateScopeFn func(ctx context.Context, s *bianque.ScanScope) error
-	DeleteScopeFn func(ctx context.Context, tenantID string, id string) error
-	ExposureFn    func(ctx context.Context, tenantID string) ([]bianque.ExposedService, error)
-	JobFn         func(ctx context.Context, tenantID string, id string) (*bianque.ScanJob, error)
-	JobsFn        func(ctx context.Context, f bianque.ScanJobFilter) ([]*bianque.ScanJob, string, error)
-	ScopeFn       func(ctx context.Context, tenantID string, id string) (*bianque.ScanScope, error)
-	ScopesFn      func(ctx context.Context, tenantID string) ([]*bianque.ScanScope, error)
-	StartScanFn   func(ctx context.Context, tenantID string, spec bianque.ScanJobSpec) (*bianque.ScanJob, error)
-	UpdateScopeFn func(ctx context.Context, s *bianque.ScanScope) error
+	CancelScanFn         func(ctx context.Context, tenantID string, id string) (*bianque.ScanJob, error)
+	CreateScopeFn        func(ctx context.Context, s *bianque.ScanScope) error
+	DeleteScopeFn        func(ctx context.Context, tenantID string, id string) error
+	ExposureFn           func(ctx context.Context, tenantID string) ([]bianque.ExposedService, error)
+	JobFn                func(ctx context.Context, tenantID string, id string) (*bianque.ScanJob, error)
+	JobsFn               func(ctx context.Context, f bianque.ScanJobFilter) ([]*bianque.ScanJob, string, error)
+	ScopeFn              func(ctx context.Context, tenantID string, id string) (*bianque.ScanScope, error)
+	ScopesFn             func(ctx context.Context, tenantID string) ([]*bianque.ScanScope, error)
+	SetMedicalOverrideFn func(ctx context.Context, tenantID string, assetID string, allow bool, reason string) (*bianque.Asset, error)
+	StartScanFn          func(ctx context.Context, tenantID string, spec bianque.ScanJobSpec) (*bianque.ScanJob, error)
+	UpdateScopeFn        func(ctx context.Context, s *bianque.ScanScope) error
 }
 
 var _ bianque.ScanService = (*ScanService)(nil)
@@ -967,6 +968,14 @@ func (m *ScanService) Scopes(a0 context.Context, a1 string) ([]*bianque.ScanScop
 		panic("mock: ScanService.Scopes called but ScopesFn is not set")
 	}
 	return m.ScopesFn(a0, a1)
+}
+
+// SetMedicalOverride calls SetMedicalOverrideFn.
+func (m *ScanService) SetMedicalOverride(a0 context.Context, a1 string, a2 string, a3 bool, a4 string) (*bianque.Asset, error) {
+	if m.SetMedicalOverrideFn == nil {
+		panic("mock: ScanService.SetMedicalOverride called but SetMedicalOverrideFn is not set")
+	}
+	return m.SetMedicalOverrideFn(a0, a1, a2, a3, a4)
 }
 
 // StartScan calls StartScanFn.

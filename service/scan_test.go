@@ -261,11 +261,15 @@ func TestScanJobMedicalDevice(t *testing.T) {
 		t.Fatalf("medical device scanned without override: %+v, %d connections", j, pump.conns.Load())
 	}
 	// A person with scan.override allows this one device; the scan audits its use.
-	now := f.clk.Now()
-	dev, _ = f.st.Asset(ctx, f.a.ID, dev.ID)
-	dev.Medical.ScanOverride, dev.Medical.ScanOverrideBy, dev.Medical.ScanOverrideAt = true, "expert", &now
-	if err := f.svc.Assets.UpdateAsset(f.as("hospital_admin"), dev); err != nil {
+	_, err = ss.SetMedicalOverride(f.as("analyst"), f.a.ID, dev.ID, true, "x")
+	wantCode(t, err, bianque.EFORBIDDEN)
+	_, err = ss.SetMedicalOverride(f.as("expert"), f.a.ID, dev.ID, true, "")
+	wantCode(t, err, bianque.EINVALID)
+	if dev, err = ss.SetMedicalOverride(f.as("expert"), f.a.ID, dev.ID, true, "vendor engineer on site, device in maintenance mode"); err != nil {
 		t.Fatal(err)
+	}
+	if !dev.ActiveProbeAllowed() || dev.Medical.ScanOverrideBy != "expert" {
+		t.Fatalf("override not recorded: %+v", dev.Medical)
 	}
 	j, err = ss.StartScan(f.as("expert"), f.a.ID, spec)
 	if err != nil {
@@ -283,6 +287,15 @@ func TestScanJobMedicalDevice(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d scan.medical_override audit entries, want 1", n)
+	}
+	overrides := 0
+	for _, e := range f.auditEntries(f.a.ID) {
+		if e.Action == "scan.override" && e.ObjectID == dev.ID && strings.Contains(e.Detail, "maintenance mode") {
+			overrides++
+		}
+	}
+	if overrides != 1 {
+		t.Fatalf("%d scan.override audit entries, want 1", overrides)
 	}
 }
 
