@@ -262,6 +262,44 @@ func combine(ms []Match, pick func(Match) string) *scored {
 	return best
 }
 
+// bestType picks the device type with the most combined evidence. Evidence
+// for a general type (its parent, e.g. imaging_modality) also counts for a
+// specific type that has evidence of its own.
+func (c *Classifier) bestType(ms []Match) *scored {
+	by := map[string]*scored{}
+	var order []string
+	for i, m := range ms {
+		v := m.expand(m.Rule.Then.DeviceType)
+		if v == "" {
+			continue
+		}
+		s := by[v]
+		if s == nil {
+			s = &scored{value: v, first: i}
+			by[v] = s
+			order = append(order, v)
+		}
+		s.conf = 1 - (1-s.conf)*(1-m.Rule.Confidence)
+		s.ev = append(s.ev, discover.Evidence{Rule: m.Rule.ID, Field: m.Field, Value: m.Value,
+			Says: m.Rule.Description, Confidence: m.Rule.Confidence})
+	}
+	var best *scored
+	for _, v := range order {
+		s := *by[v]
+		for p, seen := c.Rules.Types[v].Parent, 0; p != "" && seen < 4; p, seen = c.Rules.Types[p].Parent, seen+1 {
+			if ps := by[p]; ps != nil {
+				s.conf = 1 - (1-s.conf)*(1-ps.conf)
+				s.ev = append(s.ev, ps.ev...)
+			}
+		}
+		if best == nil || s.conf > best.conf+1e-9 || abs(s.conf-best.conf) <= 1e-9 && s.first < best.first {
+			cp := s
+			best = &cp
+		}
+	}
+	return best
+}
+
 func abs(f float64) float64 {
 	if f < 0 {
 		return -f
@@ -290,7 +328,7 @@ func (c *Classifier) classify(d *discover.Device, fl *flowFacts, routesFor int) 
 	if c.Rules != nil {
 		ms = c.Rules.Eval(facts)
 	}
-	if best := combine(ms, func(m Match) string { return m.expand(m.Rule.Then.DeviceType) }); best != nil {
+	if best := c.bestType(ms); best != nil {
 		d.DeviceType = best.value
 		d.Confidence = round3(best.conf)
 		d.Evidence = best.ev

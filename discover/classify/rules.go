@@ -87,6 +87,9 @@ type TypeInfo struct {
 	Disruption     string `yaml:"disruption,omitempty"`
 	PHI            string `yaml:"phi,omitempty"`
 	Medical        bool   `yaml:"medical,omitempty"`
+	// Parent is a more general type: evidence for the parent also supports
+	// this type once something says which child it is.
+	Parent string `yaml:"parent,omitempty"`
 }
 
 // MedicalMaker is a pattern on OUI organisation names of medical device makers.
