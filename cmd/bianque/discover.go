@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"bianque/discover"
+	"bianque/discover/allowlist"
 	"bianque/discover/pipeline"
 )
 
@@ -43,6 +44,7 @@ func runDiscover(ctx context.Context, env *cmdEnv, args []string) error {
 	siteMap := fs.String("site-map", "BIANQUE_SITE_MAP", "", "JSON or CSV map of subnets/VLANs to departments and rooms")
 	rulesDir := fs.String("rules", "BIANQUE_DISCOVER_RULES", "", "directory of extra classification rules (YAML)")
 	pretty := fs.Bool("pretty", "", false, "indent the JSON output")
+	allow := fs.String("allowlist", "", "", "print the segmentation allow-list generated from the traffic instead of the report: nft, csv, table or json")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -86,6 +88,26 @@ func runDiscover(ctx context.Context, env *cmdEnv, args []string) error {
 		rep, err = pipeline.Live(ctx, *iface, *duration, opt)
 	}
 	if rep == nil {
+		return err
+	}
+	if *allow != "" {
+		pol := allowlist.Generate(rep, allowlist.Options{})
+		switch *allow {
+		case "nft":
+			fmt.Fprint(env.Stdout, pol.Nftables())
+		case "csv":
+			fmt.Fprint(env.Stdout, pol.CSV())
+		case "table":
+			fmt.Fprint(env.Stdout, pol.Table())
+		case "json":
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			if encErr := enc.Encode(pol); encErr != nil {
+				return fmt.Errorf("write allow-list: %w", encErr)
+			}
+		default:
+			return fmt.Errorf("--allowlist %q: want nft, csv, table or json", *allow)
+		}
 		return err
 	}
 	enc := json.NewEncoder(env.Stdout)
