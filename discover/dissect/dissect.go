@@ -405,8 +405,10 @@ type Out struct {
 	Dropped int
 
 	arena []byte
-	// Scratch buffers for dissectors (names, formatted values).
+	// Scratch buffers for dissectors (names, formatted values); kept here
+	// so calls do not clear stack arrays.
 	nbuf, tbuf, fbuf [1024]byte
+	sbuf             [2048]byte
 }
 
 // Reset forgets the facts of the previous message.

@@ -82,7 +82,7 @@ func DNS(msg []byte, mode DNSMode, o *Out) bool {
 	if qd+an+ns+ar > 512 {
 		return false
 	}
-	var nbuf, tbuf [1024]byte
+	nbuf, tbuf := o.nbuf[:], o.tbuf[:]
 	off := 12
 	for range qd {
 		name, next, ok := readName(msg, off, nbuf[:0])

@@ -150,7 +150,7 @@ func NBNS(msg []byte, o *Out) bool {
 	if qd+an+ns+ar > 64 {
 		return false
 	}
-	var buf [256]byte
+	buf := o.sbuf[:256]
 	off := 12
 	for range qd {
 		raw, next, ok := nbQuestionName(msg, off, buf[:])
@@ -224,8 +224,8 @@ func NBDGM(msg []byte, o *Out) bool {
 	if len(msg) < 14 || msg[0] < 0x10 || msg[0] > 0x12 {
 		return false
 	}
-	var buf [256]byte
-	raw, next, ok := nbQuestionName(msg, 14, buf[:])
+	buf := o.sbuf[:256]
+	raw, next, ok := nbQuestionName(msg, 14, buf)
 	if !ok {
 		return false
 	}

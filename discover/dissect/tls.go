@@ -245,7 +245,7 @@ func (h *ClientHello) AppendJA4(dst []byte, quic bool, scratch []uint16) []byte 
 	}
 	dst = append(dst, '_')
 
-	var raw [2048]byte
+	var raw [768]byte
 	list := scratch[:0]
 	for _, c := range h.Ciphers {
 		if !isGREASE(c) {

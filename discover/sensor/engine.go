@@ -486,6 +486,9 @@ func (e *Engine) seenFrom(h *host, p *decode.Packet) {
 	}
 	m := e.macHost(p.SrcMAC)
 	m.addIP(h.ip)
+	if p.NumVLAN > 0 && len(m.vlans) < maxVLANsPerHost {
+		m.vlans = appendUniq16(m.vlans, p.VLANs[p.NumVLAN-1])
+	}
 	if m.last < e.now {
 		m.last = e.now
 	}
