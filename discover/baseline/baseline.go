@@ -87,13 +87,13 @@ const (
 
 // Anomaly is one departure from a device's learnt behaviour.
 type Anomaly struct {
-	Kind       string    `json:"kind"`
-	Device     string    `json:"device"`
-	DeviceType string    `json:"device_type,omitempty"`
-	Peer       string    `json:"peer,omitempty"`
-	Detail     string    `json:"detail"`
-	Severity   int       `json:"severity"` // 1 low – 4 critical (medical and life-supporting devices rank higher)
-	Time       time.Time `json:"time"`
+	Kind       string            `json:"kind"`
+	Device     string            `json:"device"`
+	DeviceType string            `json:"device_type,omitempty"`
+	Peer       string            `json:"peer,omitempty"`
+	Detail     string            `json:"detail"`
+	Severity   int               `json:"severity"` // 1 low – 4 critical (medical and life-supporting devices rank higher)
+	Time       time.Time         `json:"time"`
 	Flow       *discover.FlowKey `json:"flow,omitempty"`
 }
 
