@@ -164,40 +164,52 @@ func enrichFlow(f *discover.Flow, client, server *discover.Device) {
 	}
 }
 
-// vendorDomain reports whether name (a DNS name) belongs to vendor: the
-// first significant word of the vendor's name is a label of the name's
-// registered part.
+// vendorDomain reports whether name (a DNS name) belongs to vendor: a
+// label of the name (or a hyphen-separated part of one) is the vendor's
+// distinctive name word, or all its words run together ("gehealthcare").
 func vendorDomain(vendor, name string) bool {
-	w := vendorWord(vendor)
-	if w == "" {
+	words := vendorWords(vendor)
+	if len(words) == 0 {
 		return false
 	}
-	labels := strings.Split(strings.ToLower(name), ".")
+	joined := strings.Join(words, "")
+	labels := strings.Split(strings.ToLower(strings.TrimSuffix(name, ".")), ".")
 	if len(labels) < 2 {
 		return false
 	}
 	for _, l := range labels[:len(labels)-1] {
-		if l == w || strings.HasPrefix(l, w) && len(w) >= 5 {
+		if l == joined {
 			return true
+		}
+		for _, part := range strings.Split(l, "-") {
+			for _, w := range words {
+				if part == w && len(w) >= 4 && !genericWords[w] {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
 
-func vendorWord(vendor string) string {
+// genericWords do not identify a vendor on their own.
+var genericWords = map[string]bool{"healthcare": true, "medical": true, "systems": true, "technologies": true,
+	"technology": true, "electronics": true, "international": true, "group": true, "corporation": true,
+	"company": true, "solutions": true, "health": true, "networks": true, "digital": true, "global": true}
+
+func vendorWords(vendor string) []string {
+	var out []string
 	for _, w := range strings.FieldsFunc(strings.ToLower(vendor), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	}) {
 		switch w {
-		case "the", "inc", "co", "ltd", "llc", "corp", "gmbh", "ag", "sa", "shenzhen", "hangzhou", "zhejiang",
-			"beijing", "shanghai", "guangzhou":
+		case "the", "inc", "co", "ltd", "llc", "corp", "gmbh", "ag", "sa", "kg", "bv", "shenzhen", "hangzhou",
+			"zhejiang", "beijing", "shanghai", "guangzhou":
 			continue
 		}
-		if len(w) >= 3 {
-			return w
-		}
+		out = append(out, w)
 	}
-	return ""
+	return out
 }
 
 // Peer is one correspondent of a device.
