@@ -422,26 +422,14 @@ func (e *Engine) tcpPacket(f *flow, dir int, p *decode.Packet) {
 	if len(p.Payload) == 0 {
 		return
 	}
-	if !f.detected() {
-		serverPort := f.serverPort()
-		app, parser := dissect.DetectStream(p.Payload, dir, serverPort)
-		f.app = app
-		f.markDetected()
-		if app != dissect.AppUnknown {
-			f.edge.addApp(app)
-			if app2 := f.hosts[1]; app2 != nil {
-				app2.addService(decode.ProtoTCP, serverPort, app)
+	if !f.detected() && f.tcp == nil {
+		// The protocol is recognised from the first in-order bytes, which the
+		// reassembly delivers (segments may arrive out of order).
+		f.tcp = &tcpState{}
+		for d := range 2 {
+			if f.isnOK[d] {
+				f.tcp.dir[d].init, f.tcp.dir[d].next = true, f.isn[d]+1
 			}
-		}
-		if parser != nil {
-			f.parser = parser
-			f.tcp = &tcpState{}
-			for d := range 2 {
-				if f.isnOK[d] {
-					f.tcp.dir[d].init, f.tcp.dir[d].next = true, f.isn[d]+1
-				}
-			}
-			e.dissected[app]++
 		}
 	}
 	if f.tcp != nil {

@@ -1,6 +1,7 @@
 package sensor
 
 import (
+	"bianque/discover/decode"
 	"bianque/discover/dissect"
 )
 
@@ -101,9 +102,42 @@ func (e *Engine) tcpSegment(f *flow, d int, seq uint32, payload []byte, snapped 
 	e.maybeDropTCP(f)
 }
 
+// detect recognises the protocol of a connection from its first in-order
+// bytes; without a parser for it, reassembly stops.
+func (e *Engine) detect(f *flow, d int, data []byte) {
+	serverPort := f.serverPort()
+	app, parser := dissect.DetectStream(data, d, serverPort)
+	f.markDetected()
+	f.app = app
+	if app != dissect.AppUnknown {
+		if f.edge != nil {
+			f.edge.addApp(app)
+		}
+		if srv := f.hosts[1]; srv != nil && !srv.evicted {
+			srv.addService(decode.ProtoTCP, serverPort, app)
+		}
+	}
+	if parser == nil {
+		f.tcp.dir[0].done, f.tcp.dir[1].done = true, true
+		return
+	}
+	f.parser = parser
+	e.dissected[app]++
+}
+
 // deliver hands in-order bytes to the parser.
 func (e *Engine) deliver(f *flow, d int, data []byte) {
 	s := &f.tcp.dir[d]
+	if f.parser == nil && len(data) > 0 && !s.done {
+		if f.detected() {
+			s.done = true
+			return
+		}
+		e.detect(f, d, data)
+		if f.parser == nil {
+			return
+		}
+	}
 	if s.skip > 0 {
 		n := min(s.skip, len(data))
 		s.skip -= n
