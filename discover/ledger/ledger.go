@@ -27,9 +27,8 @@ type Ledger struct {
 	Tickets  TicketCreator
 	Store    *Store
 	Clock    bianque.Clock
-	// TicketType of confirmation tickets (default bianque.TicketThreat, the
-	// closest existing type: an unknown device on a clinical network is
-	// triaged like a threat).
+	// TicketType of confirmation tickets (default bianque.TicketAsset: the
+	// hospital confirms or corrects the device, R6.3).
 	TicketType bianque.TicketType
 }
 
@@ -280,7 +279,7 @@ func merge(a *bianque.Asset, d *discover.Device) bool {
 func (l *Ledger) ticket(ctx context.Context, d *discover.Device, a *bianque.Asset, changes []string) error {
 	tt := l.TicketType
 	if tt == "" {
-		tt = bianque.TicketThreat
+		tt = bianque.TicketAsset
 	}
 	what := d.DeviceType
 	if what == "" || what == "unknown" {
