@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"bianque/parse"
+	"bianque/parse/cnvendors"
 	"bianque/parse/vendors"
 )
 
@@ -22,6 +23,7 @@ func Registry() *parse.Registry {
 	once.Do(func() {
 		reg = parse.NewRegistry()
 		vendors.Register(reg)
+		cnvendors.Register(reg)
 	})
 	return reg
 }
