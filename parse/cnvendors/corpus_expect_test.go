@@ -187,10 +187,16 @@ var observerByID = map[string]observerWant{
 	"botu-0371": {vendors: []string{"Topsec"}, products: []string{"TopAPP-AD"}, reason: "a TopAPP record (version _TAD, dev=TopAPP) pasted into the TopScanner tests"},
 	"botu-0041": {vendors: []string{""}, products: []string{""}, reason: "a bare system message (\"(none) : CPU使用率…\") with no vendor mark; read with the venustech hint"},
 	"botu-1149": {vendors: []string{"Venustech"}, products: []string{"V-WAF"}, reason: "the record's device name is Venustech: a V-WAF record of the OEM gateway format filed under AZ6000"},
+	"botu-0846": fortiOS4,
+	"botu-0847": fortiOS4,
 	"botu-1113": delegated("Windows event (Security-SPP) relayed by the Huorong server"),
 	"botu-1114": delegated("Windows event (Security-Auditing) relayed by the Huorong server"),
 	"botu-1068": {vendors: []string{"Venustech"}, products: []string{"Themis"}, reason: "see Legendsec/power-v6000"},
 }
+
+// fortiOS4 are EasyNetworks records without a device id: FortiOS 4 records
+// (FortiGate 4.x, FortiWeb) use the same keys, so only a hint tells.
+var fortiOS4 = observerWant{vendors: []string{""}, products: []string{""}, reason: "FortiOS 4 format without a device id: indistinguishable from FortiGate 4.x / FortiWeb; read with the easynetworks hint (TestCNHint)"}
 
 // delegated marks lines of non-Chinese vendors that package vendors reads
 // (or will read): without a normalizer there, they get none.

@@ -215,6 +215,8 @@ func delegation(c *cnCase) string {
 		return "non-Chinese vendor's format, left to package vendors"
 	case c.Vendor == "Ruijie":
 		return "IOS-style record read only with the ruijie hint (checked by TestCNHint)"
+	case c.ID == "botu-0846" || c.ID == "botu-0847":
+		return "FortiOS 4 format without a device id: read only with the easynetworks hint (checked by TestCNHint)"
 	case c.ID == "botu-0041":
 		return "bare system message without a vendor mark"
 	}

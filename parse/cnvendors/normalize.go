@@ -252,7 +252,11 @@ func (c *ctx) setProto(v string) {
 			}
 		}
 	}
-	if l == "ip" || l == "ipv4" || l == "ipv6" || l == "unknown" || allDigits(l) {
+	switch l {
+	case "ip", "ipv4", "ipv6", "unknown", "misc", "other", "others", "any", "all", "null":
+		return
+	}
+	if allDigits(l) {
 		return
 	}
 	c.e.Set("network.protocol", l)

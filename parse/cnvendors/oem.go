@@ -126,6 +126,7 @@ var easynetworks = &brand{
 	aliases: []string{"易安联", "easynetworks-fw"},
 	product: "Firewall", otype: "firewall",
 	families: []*family{fortiLike},
+	hinted:   []*family{fortiLikeHinted},
 	verified: "logs-cn corpus: firewall, industrial IDS; WebRAY firewall (RAY device ids)",
 }
 
@@ -150,14 +151,34 @@ appproto 2: service
 // FortiGate normalizer.
 var fortiGateDevID = regexp.MustCompile(`(?:^|[\s,>])devid=`)
 
+// fortiLikeHinted reads any FortiOS-4-style record of a device registered
+// as EasyNetworks.
+var fortiLikeHinted = func() *family {
+	f := *fortiLike
+	f.id = "fortios-like-hinted"
+	f.match = func(r *parse.Record) bool {
+		return strings.Contains(r.Original, "log_id=") && strings.Contains(r.Original, "type=")
+	}
+	return &f
+}()
+
+var fortiLikeDeviceID = regexp.MustCompile(`(?:^|[\s,])device_id="?([A-Za-z0-9]+)`)
+
 var fortiLikeUI = regexp.MustCompile(`\((\d{1,3}(?:\.\d{1,3}){3})\)`)
 
 var fortiLike = &family{
 	id: "fortios-like", owner: "easynetworks", keys: fortiLikeKeys, scale: syslogScale, product: "Firewall", otype: "firewall",
 	match: func(r *parse.Record) bool {
 		b := r.Original
-		return strings.Contains(b, "log_id=") && strings.Contains(b, "type=") && !fortiGateDevID.MatchString(b) &&
-			(strings.Contains(b, "vd=") || strings.Contains(b, "device_id="))
+		if !strings.Contains(b, "log_id=") || fortiGateDevID.MatchString(b) {
+			return false
+		}
+		// FortiOS 4, FortiWeb and Sophos write the same keys: only the
+		// device ids (APW…, RAY…) or the industrial-protocol keys tell.
+		if m := fortiLikeDeviceID.FindStringSubmatch(b); m != nil {
+			return strings.HasPrefix(m[1], "APW") || strings.HasPrefix(m[1], "RAY")
+		}
+		return strings.Contains(b, " icp_") && strings.Contains(b, "type=icproto")
 	},
 	read: func(c *ctx) {
 		p := rawPayload(c.r)

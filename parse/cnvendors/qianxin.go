@@ -296,7 +296,8 @@ var qihoo360Skylar = &family{
 	id: "qihoo360-skylar", owner: "qihoo360", keys: qihoo360Keys, product: "SkyLar", otype: "edr",
 	match: func(r *parse.Record) bool {
 		b := r.Body
-		return strings.Contains(b, `"HOSTID"`) || strings.Contains(b, "NUM_ID") || strings.Contains(b, `"CMPNAME"`)
+		return strings.Contains(b, `"HOSTID":`) || strings.Contains(b, "{NUM_ID=") || strings.Contains(b, `{"NUM_ID":`) ||
+			strings.Contains(b, `"CMPNAME":`)
 	},
 	read: func(c *ctx) {
 		b := c.r.Body

@@ -67,7 +67,7 @@ func parseDeviceTime(s string, loc *time.Location, ref time.Time) (time.Time, bo
 		return time.Time{}, false
 	}
 	if isEpoch(s) {
-		if len(s) == 8 || len(s) == 14 { // 20191106 / 20210224084137
+		if (len(s) == 8 || len(s) == 14) && allDigits(s) { // 20191106 / 20210224084137
 			layout := "20060102"
 			if len(s) == 14 {
 				layout = "20060102150405"
