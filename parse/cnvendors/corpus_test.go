@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,20 +35,35 @@ type cnCase struct {
 	} `json:"labelled_fields"`
 }
 
+var (
+	cnOnce  sync.Once
+	cnCases []cnCase
+	cnErr   error
+)
+
+// loadCNCorpus reads the logs-cn manifest (once per test binary).
 func loadCNCorpus(t testing.TB) []cnCase {
 	t.Helper()
-	path := filepath.Join(testutil.Corpora(t), "logs-cn", "manifest.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("logs-cn corpus not available: %v", err)
+	cnOnce.Do(func() {
+		path := filepath.Join(testutil.Corpora(t), "logs-cn", "manifest.json")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			cnErr = err
+			return
+		}
+		var m struct {
+			Cases []cnCase `json:"cases"`
+		}
+		cnErr = json.Unmarshal(b, &m)
+		cnCases = m.Cases
+	})
+	if os.IsNotExist(cnErr) {
+		t.Skipf("logs-cn corpus not available: %v", cnErr)
 	}
-	var m struct {
-		Cases []cnCase `json:"cases"`
+	if cnErr != nil {
+		t.Fatalf("logs-cn manifest: %v", cnErr)
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("manifest: %v", err)
-	}
-	return m.Cases
+	return cnCases
 }
 
 // refTime is the receive time given to every line: year-less timestamps
