@@ -9,6 +9,7 @@ var secondLevel = map[string]bool{
 	"gov.cn": true, "edu.cn": true, "ac.cn": true, "com.hk": true, "com.tw": true, "co.jp": true, "ne.jp": true,
 	"or.jp": true, "com.au": true, "net.au": true, "org.au": true, "co.nz": true, "com.br": true, "co.in": true,
 	"co.kr": true, "com.sg": true, "com.mx": true, "co.za": true, "com.tr": true, "com.ru": true,
+	"in-addr.arpa": true, "ip6.arpa": true,
 }
 
 // SplitDomain returns the registered domain, subdomain and top-level domain
@@ -16,7 +17,7 @@ var secondLevel = map[string]bool{
 // IP addresses and single labels yield empty strings.
 func SplitDomain(host string) (registered, sub, tld string) {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "" || IsIP(host) || !strings.Contains(host, ".") {
+	if host == "" || IsIP(host) || !strings.Contains(host, ".") || strings.Contains(host, "..") {
 		return "", "", ""
 	}
 	labels := strings.Split(host, ".")

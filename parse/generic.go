@@ -1,7 +1,9 @@
 package parse
 
 import (
+	"strconv"
 	"strings"
+	"time"
 
 	"bianque/event"
 	"bianque/parse/ecs"
@@ -23,6 +25,8 @@ func Generic(r *Record, e *event.Event) error {
 		FillRelated(e)
 	case FormatAccess:
 		AccessLogECS(r, e)
+	case FormatW3C:
+		W3CECS(r, e)
 	default:
 		SyslogProcess(r, e)
 	}
@@ -268,4 +272,54 @@ func genericPairs(r *Record, e *event.Event, table map[string][]string) {
 			Set(e, t, p.Value)
 		}
 	}
+}
+
+// w3cKeys maps W3C extended log fields (IIS) to ECS.
+var w3cKeys = map[string][]string{
+	"c-ip": {"source.ip", "source.address"}, "s-ip": {"destination.ip", "destination.address"}, "s-port": {"destination.port"},
+	"cs-method": {"http.request.method"}, "cs-uri-stem": {"url.path"}, "cs-uri-query": {"url.query"}, "cs-username": {"user.name"},
+	"cs(User-Agent)": {"user_agent.original"}, "cs(Referer)": {"http.request.referrer"}, "sc-status": {"http.response.status_code"},
+	"sc-bytes": {"http.response.bytes"}, "cs-bytes": {"http.request.bytes"}, "cs-host": {"url.domain"}, "s-computername": {"host.name"},
+	"s-sitename": {"service.name"}, "cs-version": {"http.version"},
+}
+
+// W3CECS maps a W3C extended log record (IIS and others) to ECS.
+func W3CECS(r *Record, e *event.Event) {
+	e.Set("event.kind", "event")
+	e.Set("event.category", []string{"web"})
+	e.Set("event.type", []string{"access"})
+	var date, clock string
+	for _, p := range r.Pairs {
+		switch p.Key {
+		case "date":
+			date = p.Value
+		case "time":
+			clock = p.Value
+		case "time-taken":
+			// milliseconds
+			if n, err := strconv.ParseInt(p.Value, 10, 64); err == nil {
+				e.Set("event.duration", n*int64(time.Millisecond))
+			}
+		case "cs-version":
+			e.Set("http.version", strings.TrimPrefix(p.Value, "HTTP/"))
+		default:
+			for _, t := range w3cKeys[p.Key] {
+				Set(e, t, p.Value)
+			}
+		}
+	}
+	if date != "" && clock != "" {
+		// W3C logs are written in UTC.
+		if t, err := time.Parse("2006-01-02 15:04:05", date+" "+clock); err == nil {
+			e.SetTimestamp(t)
+		}
+	}
+	if code, ok := e.Int("http.response.status_code"); ok {
+		if code >= 400 {
+			e.Set("event.outcome", "failure")
+		} else {
+			e.Set("event.outcome", "success")
+		}
+	}
+	FillRelated(e, "source.ip", "destination.ip", "user.name")
 }

@@ -122,12 +122,28 @@ func SetAddress(e *event.Event, prefix, addr string) {
 	if addr == "" || addr == "-" {
 		return
 	}
-	e.Set(prefix+".address", addr)
+	k := addressKeys(prefix)
+	e.Set(k[0], addr)
 	if a, ok := ParseIP(addr); ok {
-		e.Set(prefix+".ip", a.String())
+		e.Set(k[1], canonicalIP(a, addr))
 	} else {
-		e.Set(prefix+".domain", addr)
+		e.Set(k[2], addr)
 	}
+}
+
+var sourceKeys = [3]string{"source.address", "source.ip", "source.domain"}
+var destinationKeys = [3]string{"destination.address", "destination.ip", "destination.domain"}
+
+// addressKeys returns prefix.address, prefix.ip and prefix.domain without
+// building the strings for the common prefixes.
+func addressKeys(prefix string) [3]string {
+	switch prefix {
+	case "source":
+		return sourceKeys
+	case "destination":
+		return destinationKeys
+	}
+	return [3]string{prefix + ".address", prefix + ".ip", prefix + ".domain"}
 }
 
 // SyslogProcess sets host.hostname, process.name and process.pid from the

@@ -59,6 +59,9 @@ type Hint struct {
 	// Charset names the input encoding ("utf-8", "gb18030", "gbk"); empty
 	// means UTF-8 when valid, else the vendor's charset or GB18030.
 	Charset string
+	// Fields names the columns of W3C extended logs (the file's #Fields
+	// directive); nil means the IIS default fields.
+	Fields []string
 }
 
 // Record is a message split into its parts, handed to normalizers.
@@ -135,4 +138,13 @@ type Vendor struct {
 	Normalize func(r *Record, e *event.Event) error
 	// Verified says which real samples the normalizer was checked against.
 	Verified string
+	// Priority orders detection across vendors of all packages: lower runs
+	// first, equal priorities keep registration order. Vendors recognised by
+	// weak signs only (a syslog program name, a generic log shape) use
+	// PriorityWeak so that vendors with distinctive markers, wherever they
+	// are registered, are tried before them.
+	Priority int
 }
+
+// PriorityWeak is the Priority of vendors detected by weak signs.
+const PriorityWeak = 100

@@ -100,7 +100,7 @@ func SplitRecord(rec *Record) {
 	s := rec.Original
 	rec.Body = s
 	f := rec.Hint.Format
-	if f != FormatJSON && f != FormatXML && !startsJSON(s) {
+	if f != FormatJSON && f != FormatXML && f != FormatW3C && !startsJSON(s) {
 		if m, err := syslog.Parse(s, syslog.Options{Location: rec.Location(), Reference: rec.Now}); err == nil && (m.HasPriority || m.HasTimestamp) {
 			rec.Syslog = m
 			rec.Body = m.Message
@@ -143,12 +143,23 @@ func SplitRecord(rec *Record) {
 			rec.Format = FormatText
 		}
 	case FormatKV:
-		rec.Pairs = format.ParseKV(body, format.KVOptions{}, nil)
+		rec.Pairs = format.ParseKV(body, format.KVOptions{}, make(format.Pairs, 0, strings.Count(body, "=")+4))
 	case FormatCSV:
 		rec.CSV = format.SplitCSV(body, ',', nil)
 	case FormatAccess:
 		if a, err := format.ParseAccessLog(body); err == nil {
 			rec.Access = a
+		} else {
+			rec.Format = FormatText
+		}
+	case FormatW3C:
+		if w, err := format.ParseW3C(body, rec.Hint.Fields); err == nil {
+			rec.Pairs = make(format.Pairs, 0, len(w.Fields))
+			for i, f := range w.Fields {
+				if v := w.Values[i]; v != "-" {
+					rec.Pairs = append(rec.Pairs, format.Pair{Key: f, Value: strings.ReplaceAll(v, "+", " ")})
+				}
+			}
 		} else {
 			rec.Format = FormatText
 		}
@@ -185,10 +196,30 @@ func DetectFormat(body string) Format {
 	if format.LooksLikeKV(b, 3) {
 		return FormatKV
 	}
-	if strings.Count(b, ",") >= 8 && !strings.Contains(b[:min(len(b), 40)], " ") {
+	if looksLikeCSV(b) {
 		return FormatCSV
 	}
 	return FormatText
+}
+
+// looksLikeCSV wants at least eight short comma-separated fields up front.
+func looksLikeCSV(b string) bool {
+	n, last := 0, 0
+	for i := 0; i < len(b) && n < 8; i++ {
+		switch b[i] {
+		case ',':
+			if i-last > 48 {
+				return false
+			}
+			n++
+			last = i + 1
+		case '=', '"', '{':
+			if n < 3 {
+				return false
+			}
+		}
+	}
+	return n >= 8
 }
 
 // looksLikeAccessLog spots `... - user [dd/Mon/yyyy:hh:mm:ss zone] "`.
@@ -198,6 +229,9 @@ func looksLikeAccessLog(b string) bool {
 		return false
 	}
 	t := b[i+2:]
+	if len(t) > 1 && t[1] == '/' {
+		t = "0" + t // single-digit day
+	}
 	return len(t) > 27 && t[2] == '/' && t[6] == '/' && t[11] == ':' && strings.Contains(t[20:min(len(t), 32)], "] \"")
 }
 

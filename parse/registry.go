@@ -7,9 +7,9 @@ import (
 	"sync"
 )
 
-// Registry holds vendors by id and alias. Detection tries vendors in the
-// order they were registered, so register specific products before generic
-// ones. It is safe for concurrent use.
+// Registry holds vendors by id and alias. Detection tries vendors by
+// Priority, then in the order they were registered. It is safe for
+// concurrent use.
 type Registry struct {
 	mu      sync.RWMutex
 	vendors []*Vendor
@@ -22,8 +22,27 @@ func NewRegistry() *Registry { return &Registry{byName: map[string]*Vendor{}} }
 // normName folds case and treats '_', ' ' and '-' alike, so that
 // "cisco_asa", "Cisco ASA" and "cisco-asa" name the same vendor.
 func normName(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer("_", "-", " ", "-").Replace(s)
+	s = strings.TrimSpace(s)
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '_' || c == ' ' || (c >= 'A' && c <= 'Z') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c == '_' || c == ' ':
+			b[i] = '-'
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // Register adds v. Ids and aliases must be unique.
@@ -42,7 +61,12 @@ func (r *Registry) Register(v *Vendor) error {
 	for _, n := range names {
 		r.byName[normName(n)] = v
 	}
-	r.vendors = append(r.vendors, v)
+	// Keep the list sorted by priority, stable in registration order.
+	i := len(r.vendors)
+	for i > 0 && r.vendors[i-1].Priority > v.Priority {
+		i--
+	}
+	r.vendors = slices.Insert(r.vendors, i, v)
 	return nil
 }
 

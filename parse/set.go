@@ -22,6 +22,41 @@ func Set(e *event.Event, key, val string) bool {
 		return false
 	}
 	f, ok := ecs.Lookup(key)
+	return setTyped(e, key, f, ok, val)
+}
+
+// Target is a field name with its ECS definition looked up once, for
+// normalizers that set the same fields for every message.
+type Target struct {
+	Name  string
+	field ecs.Field
+	isECS bool
+}
+
+// NewTarget looks up the ECS definition of name.
+func NewTarget(name string) Target {
+	f, ok := ecs.Lookup(name)
+	return Target{Name: name, field: f, isECS: ok}
+}
+
+// Targets builds targets for names.
+func NewTargets(names ...string) []Target {
+	out := make([]Target, len(names))
+	for i, n := range names {
+		out[i] = NewTarget(n)
+	}
+	return out
+}
+
+// Set is parse.Set for the target's field.
+func (t Target) Set(e *event.Event, val string) bool {
+	if val == "" || val == "-" {
+		return false
+	}
+	return setTyped(e, t.Name, t.field, t.isECS, val)
+}
+
+func setTyped(e *event.Event, key string, f ecs.Field, ok bool, val string) bool {
 	if !ok {
 		e.Set(key, val)
 		return true
@@ -55,7 +90,7 @@ func Set(e *event.Event, key, val string) bool {
 		if !ok {
 			return false
 		}
-		val = a.String()
+		val = canonicalIP(a, val)
 		v = val
 	case ecs.Date:
 		t, ok := ParseTime(val, time.UTC)
@@ -117,6 +152,12 @@ func SetValue(e *event.Event, key string, v any) bool {
 		e.Set(key, x)
 		return true
 	case []any:
+		if len(x) > 0 {
+			if _, isObj := x[0].(map[string]any); isObj {
+				e.Set(key, x)
+				return true
+			}
+		}
 		set := false
 		for _, el := range x {
 			if s, ok := el.(string); ok {
@@ -150,6 +191,15 @@ func SetDefault(e *event.Event, key, val string) {
 	if !e.Has(key) {
 		Set(e, key, val)
 	}
+}
+
+// canonicalIP returns the canonical text of a, reusing s when it already
+// is (dotted IPv4 is canonical whenever netip accepts it).
+func canonicalIP(a netip.Addr, s string) string {
+	if a.Is4() && len(s) <= 15 && s[0] != '[' && strings.IndexByte(s, ':') < 0 && strings.TrimSpace(s) == s {
+		return s
+	}
+	return a.String()
 }
 
 // ParseIP parses an IPv4/IPv6 address, tolerating brackets, a zone and

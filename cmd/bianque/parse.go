@@ -41,6 +41,7 @@ func runParse(ctx context.Context, env *cmdEnv, args []string) error {
 	charset := fs.String("charset", "", "", "input encoding (utf-8, gb18030, gbk); empty: UTF-8 when valid, else GB18030")
 	list := fs.Bool("list-vendors", "", false, "print the vendor ids and aliases and exit")
 	doMask := fs.Bool("mask", "", false, "mask personal data (key from $BIANQUE_MASK_KEY, at least 16 bytes)")
+	w3cFields := fs.String("w3c-fields", "", "", "space-separated column names of W3C extended logs (the #Fields directive); default: IIS")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -48,6 +49,9 @@ func runParse(ctx context.Context, env *cmdEnv, args []string) error {
 		return listVendors(env.Stdout)
 	}
 	hint := parse.Hint{Vendor: *vendor, Format: parse.Format(strings.ToLower(*formatName)), Charset: *charset}
+	if *w3cFields != "" {
+		hint.Fields = strings.Fields(strings.TrimPrefix(*w3cFields, "#Fields:"))
+	}
 	if hint.Format != parse.FormatAuto && !knownFormat(hint.Format) {
 		return bianque.Errorf(bianque.EINVALID, "unknown format %q (one of %s)", *formatName, formatList())
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func runCmd(t *testing.T, stdin string, env map[string]string, args ...string) (int, string, string) {
+func runParseCmd(t *testing.T, stdin string, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	e := &cmdEnv{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
@@ -22,7 +22,7 @@ func TestParseCommand(t *testing.T) {
 		``,
 		`Oct 10 2018 12:34:56 localhost CiscoASA[999]: %ASA-6-302014: Teardown TCP connection 11749 for outside:192.168.211.242/80 to inside:172.31.98.44/1758 duration 0:01:07 bytes 38110 TCP Reset-I`,
 	}, "\n")
-	code, out, errOut := runCmd(t, in, nil, "parse")
+	code, out, errOut := runParseCmd(t, in, nil, "parse")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -44,21 +44,21 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestParseCommandVendorAndErrors(t *testing.T) {
-	code, _, errOut := runCmd(t, "x\n", nil, "parse", "--vendor", "no-such-vendor")
+	code, _, errOut := runParseCmd(t, "x\n", nil, "parse", "--vendor", "no-such-vendor")
 	if code != 1 || !strings.Contains(errOut, "unknown vendor") {
 		t.Errorf("unknown vendor: exit %d %q", code, errOut)
 	}
-	code, out, _ := runCmd(t, "", nil, "parse", "--list-vendors")
+	code, out, _ := runParseCmd(t, "", nil, "parse", "--list-vendors")
 	if code != 0 || !strings.Contains(out, "fortinet-fortigate") || !strings.Contains(out, "cisco_asa") {
 		t.Errorf("--list-vendors: exit %d\n%s", code, out)
 	}
 	// Aliases of the same vendor are accepted.
 	for _, v := range []string{"fortigate", "paloalto-ngfw", "panos", "cisco_asa", "cisco-secure-firewall"} {
-		if code, _, errOut := runCmd(t, "a=1 b=2 c=3\n", nil, "parse", "--vendor", v); code != 0 {
+		if code, _, errOut := runParseCmd(t, "a=1 b=2 c=3\n", nil, "parse", "--vendor", v); code != 0 {
 			t.Errorf("--vendor %s: exit %d %s", v, code, errOut)
 		}
 	}
-	code, _, _ = runCmd(t, "x\n", nil, "parse", "--format", "yaml")
+	code, _, _ = runParseCmd(t, "x\n", nil, "parse", "--format", "yaml")
 	if code != 1 {
 		t.Errorf("bad format accepted")
 	}
@@ -66,14 +66,14 @@ func TestParseCommandVendorAndErrors(t *testing.T) {
 
 func TestParseCommandMask(t *testing.T) {
 	env := map[string]string{"BIANQUE_MASK_KEY": "0123456789abcdef0123"}
-	code, out, errOut := runCmd(t, "<14>Jan  1 00:00:00 his app: call 13800138000 about 11010519491231002X\n", env, "parse", "--mask")
+	code, out, errOut := runParseCmd(t, "<14>Jan  1 00:00:00 his app: call 13800138000 about 11010519491231002X\n", env, "parse", "--mask")
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, errOut)
 	}
 	if strings.Contains(out, "13800138000") || strings.Contains(out, "11010519491231002X") || !strings.Contains(out, "[mobile:") {
 		t.Errorf("not masked: %s", out)
 	}
-	if code, _, _ := runCmd(t, "x\n", nil, "parse", "--mask"); code != 1 {
+	if code, _, _ := runParseCmd(t, "x\n", nil, "parse", "--mask"); code != 1 {
 		t.Error("--mask without a key accepted")
 	}
 }

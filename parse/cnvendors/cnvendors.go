@@ -63,6 +63,14 @@ type brand struct {
 	verified string
 }
 
+// Priority is the detection priority of these vendors: ahead of package
+// vendors' (0), whose looser detectors (FortiGate's key sets, BIND's query
+// lines, netfilter's SRC=/DST=, huawei-usg's "%%nn" marker) also match
+// Chinese devices' records that carry a distinctive marker of their own.
+// TestNoStealFromPackageVendors checks that no record package vendors
+// recognises in its corpus is taken.
+const Priority = -1
+
 // brands lists the brands in detection order. Families that recognise a
 // record by a unique marker come before those that need key sets.
 func brands() []*brand { return allBrands }
@@ -75,10 +83,7 @@ var allBrands = []*brand{
 	t1networks, trendmicro, vsecure, vrv,
 }
 
-// Register adds the vendors to r in detection order. Call it after the
-// vendors of package vendors: a format both recognise (Huawei USG, for
-// one) then goes to the normalizer written for it there, and these
-// normalizers take the rest.
+// Register adds the vendors to r in detection order, at Priority.
 func Register(r *parse.Registry) {
 	for _, b := range brands() {
 		r.MustRegister(b.vendorDef())
@@ -113,6 +118,7 @@ func (b *brand) vendorDef() *parse.Vendor {
 			return nil
 		},
 		Verified: b.verified,
+		Priority: Priority,
 	}
 }
 

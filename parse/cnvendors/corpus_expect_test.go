@@ -195,8 +195,9 @@ var observerByID = map[string]observerWant{
 }
 
 // fortiOS4 are EasyNetworks records without a device id: FortiOS 4 records
-// (FortiGate 4.x, FortiWeb) use the same keys, so only a hint tells.
-var fortiOS4 = observerWant{vendors: []string{""}, products: []string{""}, reason: "FortiOS 4 format without a device id: indistinguishable from FortiGate 4.x / FortiWeb; read with the easynetworks hint (TestCNHint)"}
+// (FortiGate 4.x, FortiWeb) use the same keys, so package vendors'
+// FortiGate normalizer takes them; the easynetworks hint reads them right.
+var fortiOS4 = observerWant{vendors: []string{"Fortinet"}, products: []string{"FortiGate"}, reason: "FortiOS 4 format without a device id: indistinguishable from FortiGate 4.x, so package vendors' FortiGate normalizer takes it; read as EasyNetworks with the easynetworks hint (TestCNHint)"}
 
 // delegated marks lines of non-Chinese vendors that package vendors reads
 // (or will read): without a normalizer there, they get none.
@@ -228,8 +229,12 @@ var labelExceptions = map[string]map[string]string{
 	"botu-0852": {"severity": "level holds the log category (修改配置日志, configuration change), not a level"},
 	"botu-1076": {"severity": "level holds the finding type (漏洞, vulnerability); the record's level is risk=高"},
 	"botu-0876": {"severity": "threat_level=-1 means unrated: the record carries no level"},
+	"botu-0846": {"source.port": fortiOS4Ports, "destination.port": fortiOS4Ports},
+	"botu-0847": {"source.port": fortiOS4Ports, "destination.port": fortiOS4Ports},
 	"botu-0249": {"destination.ip": "dst=1.1.1.1 is text inside msg (the link-backup probe target), not a field of the record"},
 }
+
+const fortiOS4Ports = "package vendors' FortiGate normalizer, which takes this FortiOS 4 record, reads srcport/dstport but not FortiOS 4's src_port/dst_port (with the easynetworks hint both are read)"
 
 // labelRule returns the exception for a labelled value that a whole
 // product's format contradicts.

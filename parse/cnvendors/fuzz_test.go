@@ -86,7 +86,7 @@ func FuzzNSFOCUS(f *testing.F)       { fuzzBrand(f, "nsfocus", "NSFOCUS") }
 func FuzzQianxin(f *testing.F)       { fuzzBrand(f, "qianxin", "Qi-AnXin") }
 func FuzzQihoo360(f *testing.F)      { fuzzBrand(f, "qihoo360", "Qihoo 360 / Qi-AnXin (天擎)") }
 func FuzzH3C(f *testing.F)           { fuzzBrand(f, "h3c", "H3C") }
-func FuzzHuawei(f *testing.F)        { fuzzBrand(f, "huawei", "Huawei") }
+func FuzzHuawei(f *testing.F)        { fuzzBrand(f, "huawei-vrp", "Huawei") }
 func FuzzHillstone(f *testing.F)     { fuzzBrand(f, "hillstone", "Hillstone", "China Telecom (StoneOS)") }
 func FuzzDBAPPSecurity(f *testing.F) { fuzzBrand(f, "dbappsecurity", "DBAPPSecurity") }
 func FuzzDPtech(f *testing.F)        { fuzzBrand(f, "dptech", "DPtech") }

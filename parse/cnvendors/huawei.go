@@ -9,15 +9,17 @@ import (
 
 // Huawei (华为). VRP-based devices (USG/HiSecEngine firewalls, NIP IPS,
 // Agile Controller, switches) write "%%01MOD/level/MNEMONIC(l)[seq]:
-// text (K=V, K=V, …)" or "…:K=V,K=V,…". Registered after the normalizers
-// of package vendors, so a USG normalizer there takes the records it
-// recognises; this family reads the rest (NIP, Agile, switches, the
-// corpus's USG variants).
+// text (K=V, K=V, …)" or "…:K=V,K=V,…". Package vendors' huawei-usg
+// normalizer reads the USG policy and session records (POLICY, SECLOG)
+// it was written for; this family reads the rest (threat, management and
+// system records of USG, NIP, Agile Controller, switches), and all of
+// them when a device is registered with the huawei-vrp hint.
 var huawei = &brand{
-	id: "huawei", name: "Huawei (华为)", vendor: "Huawei", ns: "huawei",
-	aliases: []string{"华为", "vrp", "huawei-nip", "huawei-hisec", "hisecengine", "huawei-agile"},
+	id: "huawei-vrp", name: "Huawei VRP devices (华为)", vendor: "Huawei", ns: "huawei",
+	aliases: []string{"华为", "vrp", "huawei-nip", "huawei-agile", "huawei-switch"},
 	product: "VRP", otype: "firewall",
 	families: []*family{huaweiVRP},
+	hinted:   []*family{huaweiVRPAll},
 	verified: "logs-cn corpus: USG6600 (SECLOG, ANTI-APT, FWD, SHELL, INFO, UPDATE), NIP6000, Agile Controller, S-series switches",
 }
 
@@ -42,11 +44,12 @@ eventid 2: syslogid
 `)
 
 var huaweiVRP = &family{
-	id: "huawei-vrp", owner: "huawei", keys: huaweiKeys, scale: syslogScale, product: "VRP", otype: "firewall",
+	id: "huawei-vrp", owner: "huawei-vrp", keys: huaweiKeys, scale: syslogScale, product: "VRP", otype: "firewall",
 	match: func(r *parse.Record) bool {
 		o := r.Original
-		if strings.Contains(o, "%%01") {
-			return huaweiTag.MatchString(o)
+		if i := strings.Index(o, "%%01"); i >= 0 {
+			m := huaweiTag.FindStringSubmatch(o[i:])
+			return m != nil && m[1] != "POLICY" && m[1] != "SECLOG"
 		}
 		// Some USG records omit "%%01": "USG6600 DS/4/DATASYNC_CFGCHANGE:…".
 		if m := r.Syslog; m != nil && huaweiHost(m.Hostname) != "" {
@@ -56,6 +59,14 @@ var huaweiVRP = &family{
 	},
 	read: readHuawei,
 }
+
+// huaweiVRPAll reads every VRP record of a hinted device.
+var huaweiVRPAll = func() *family {
+	f := *huaweiVRP
+	f.id = "huawei-vrp-hinted"
+	f.match = func(r *parse.Record) bool { return huaweiTag.MatchString(r.Original) }
+	return &f
+}()
 
 // huaweiHost names the product from a device name (its default host name
 // is the model).

@@ -55,7 +55,7 @@ func ParseAccessLog(s string) (*AccessLog, error) {
 	if rb < 0 {
 		return nil, ErrNotAccessLog
 	}
-	t, err := time.Parse("02/Jan/2006:15:04:05 -0700", s[lb+2:lb+2+rb])
+	t, err := time.Parse("2/Jan/2006:15:04:05 -0700", s[lb+2:lb+2+rb])
 	if err != nil {
 		return nil, ErrNotAccessLog
 	}

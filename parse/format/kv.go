@@ -20,45 +20,37 @@ func ParseKV(s string, opts KVOptions, dst Pairs) Pairs {
 	if assign == 0 {
 		assign = '='
 	}
-	sep := opts.Separator
-	isSep := func(c byte) bool {
-		if sep == 0 {
-			return isSpace(c)
-		}
-		return c == sep
+	if opts.Separator == 0 {
+		return parseKVSpace(s, assign, dst)
 	}
+	return parseKVSep(s, assign, opts.Separator, dst)
+}
+
+// spaceTab marks the bytes that separate fields in whitespace mode.
+var spaceTab = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// parseKVSpace is the whitespace-separated dialect (the common case, kept
+// free of indirect calls).
+func parseKVSpace(s string, assign byte, dst Pairs) Pairs {
 	n := len(s)
 	p := 0
 	for p < n {
-		for p < n && (isSep(s[p]) || isSpace(s[p])) {
+		for p < n && spaceTab[s[p]] {
 			p++
 		}
 		if p >= n {
 			break
 		}
 		ks := p
-		for p < n && s[p] != assign && !isSep(s[p]) && !(sep == 0 && isSpace(s[p])) {
+		for p < n && s[p] != assign && !spaceTab[s[p]] {
 			p++
 		}
 		key := s[ks:p]
 		if p >= n || s[p] != assign {
-			if sep != 0 {
-				key = trimSpace(key)
-			}
-			if key != "" {
-				dst = append(dst, Pair{Key: key, Bare: true})
-			}
+			dst = append(dst, Pair{Key: key, Bare: true})
 			continue
 		}
-		if sep != 0 {
-			key = trimSpace(key)
-		}
 		p++ // assign
-		if sep != 0 {
-			for p < n && s[p] == ' ' {
-				p++
-			}
-		}
 		if p < n && (s[p] == '"' || s[p] == '\'') {
 			q := s[p]
 			p++
@@ -77,21 +69,74 @@ func ParseKV(s string, opts KVOptions, dst Pairs) Pairs {
 			}
 			p++ // closing quote
 			dst = append(dst, Pair{Key: key, Value: val})
-			// Anything glued to the closing quote belongs to no field.
-			for p < n && !isSep(s[p]) && !(sep == 0 && isSpace(s[p])) {
+			for p < n && !spaceTab[s[p]] {
 				p++
 			}
 			continue
 		}
 		vs := p
-		for p < n && !isSep(s[p]) {
+		for p < n && !spaceTab[s[p]] {
 			p++
 		}
-		val := s[vs:p]
-		if sep != 0 {
-			val = trimSpace(val)
+		dst = append(dst, Pair{Key: key, Value: s[vs:p]})
+	}
+	return dst
+}
+
+// parseKVSep is the dialect with an explicit field separator.
+func parseKVSep(s string, assign, sep byte, dst Pairs) Pairs {
+	n := len(s)
+	p := 0
+	for p < n {
+		for p < n && (s[p] == sep || spaceTab[s[p]]) {
+			p++
 		}
-		dst = append(dst, Pair{Key: key, Value: val})
+		if p >= n {
+			break
+		}
+		ks := p
+		for p < n && s[p] != assign && s[p] != sep {
+			p++
+		}
+		key := trimSpace(s[ks:p])
+		if p >= n || s[p] != assign {
+			if key != "" {
+				dst = append(dst, Pair{Key: key, Bare: true})
+			}
+			continue
+		}
+		p++ // assign
+		for p < n && s[p] == ' ' {
+			p++
+		}
+		if p < n && (s[p] == '"' || s[p] == '\'') {
+			q := s[p]
+			p++
+			vs := p
+			escaped := false
+			for p < n && s[p] != q {
+				if s[p] == '\\' && p+1 < n {
+					escaped = true
+					p++
+				}
+				p++
+			}
+			val := s[vs:min(p, n)]
+			if escaped {
+				val = unescapeQuoted(val, q)
+			}
+			p++
+			dst = append(dst, Pair{Key: key, Value: val})
+			for p < n && s[p] != sep {
+				p++
+			}
+			continue
+		}
+		vs := p
+		for p < n && s[p] != sep {
+			p++
+		}
+		dst = append(dst, Pair{Key: key, Value: trimSpace(s[vs:p])})
 	}
 	return dst
 }

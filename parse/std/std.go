@@ -18,12 +18,22 @@ var (
 	reg  *parse.Registry
 )
 
+// providers register the vendors of each package. Vendor families kept in
+// their own package (e.g. the Chinese vendors in parse/vendors/cn) add
+// their Register here; detection order across packages follows
+// Vendor.Priority.
+var providers = []func(*parse.Registry){
+	vendors.Register,
+	cnvendors.Register,
+}
+
 // Registry returns the registry of all shipped vendors (built once).
 func Registry() *parse.Registry {
 	once.Do(func() {
 		reg = parse.NewRegistry()
-		vendors.Register(reg)
-		cnvendors.Register(reg)
+		for _, register := range providers {
+			register(reg)
+		}
 	})
 	return reg
 }

@@ -106,7 +106,7 @@ func parse3164(s string, m *Message, opts *RFC3164Options) error {
 	// HOSTNAME and TAG.
 	if m.Hostname == "" {
 		e := tokenEnd(s, p)
-		if e > p && !isTag(s, p, e) {
+		if e > p && !isTag(s, p, e) && hasAlnum(s[p:e]) {
 			if s[e-1] == ':' && e-p > 1 && looksLikeHost(s[p:e-1]) {
 				// "host: message" (some devices end the host with a colon)
 				m.Hostname = s[p : e-1]
@@ -424,4 +424,14 @@ func digits(s string, p, lo, hi int) (int, int, bool) {
 		return 0, p, false
 	}
 	return v, q, true
+}
+
+func hasAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

@@ -140,6 +140,8 @@ func normalizeASA(r *parse.Record, e *event.Event) error {
 		e.Set("observer.hostname", host)
 		e.AppendUnique(event.RelatedHosts, host)
 	}
+	// The whole line is the message (the ASA header carries no text of its own).
+	e.Set("message", r.Original)
 	a := asaEvent{e: e, text: h.text}
 	a.apply(h)
 	return nil
@@ -222,7 +224,7 @@ var asaRules = map[string][]asaRule{
 	"338004": {{re: re(`^Dynamic Filter (?P<verdict>\S+) (?:black listed|blacklisted) (?P<proto>\S+) traffic from ` + addr("src") + maddr("src") + ` to ` + addr("dst") + maddr("dst") + `, destination (?P<resolved>\S+) resolved from (?P<acl>\S+) list: (?P<list>[^,]+), threat-level: (?P<threatlevel>[^,]+), category: (?P<threatcat>.+)$`), action: "firewall-rule", category: []string{"network", "intrusion_detection"}, types: info, outcome: "success"}},
 	"338008": {{re: re(`^Dynamic Filter (?P<verdict>\S+) (?:black listed|blacklisted) (?P<proto>\S+) traffic from ` + addr("src") + maddr("src") + ` to ` + addr("dst") + maddr("dst") + `, destination (?P<resolved>\S+) resolved from (?P<acl>\S+) list: (?P<list>[^,]+), threat-level: (?P<threatlevel>[^,]+), category: (?P<threatcat>.+)$`), action: "firewall-rule", types: connDenied, outcome: "failure"}},
 	"113005": {{re: re(`^AAA user authentication Rejected : reason = (?P<reason>.*?) : server = (?P<dst>\S+) : user = (?P<suser>.*?) : user IP = (?P<src>\S+)`), action: "logon-failed", category: []string{"authentication", "network"}, types: []string{"denied", "info"}, outcome: "failure"}},
-	"113004": {{re: re(`^AAA user (?P<kind>\S+) Successful : server = (?P<dst>\S+) : user = (?P<suser>.*)$`), action: "logged-in", category: []string{"authentication", "network"}, types: []string{"info", "allowed"}, outcome: "success"}},
+	"113004": {{re: re(`^AAA user (?P<kind>\S+) Successful : server =\s+(?P<dst>\S+) : user = (?P<user>.*)$`), action: "logged-in", category: []string{"authentication", "network"}, types: []string{"info", "allowed"}, outcome: "success"}},
 	"113039": {{re: re(`^` + vpnGroupUser + ` AnyConnect parent session started`), action: "client-vpn-connected", category: []string{"network", "session"}, types: connStart}},
 	"602304": {{re: re(`^IPSEC: An? (?P<dir>inbound|outbound) (?P<tunnel>\S+) SA \(SPI= \S+\) between (?P<src>\S+) and (?P<dst>\S+) \(user= (?P<user>[^)]+)\) has been deleted`), action: "deleted", types: []string{"info", "deletion", "user"}, outcome: "success"}},
 	"734001": {{re: re(`^DAP: User (?P<email>[^,]+), Addr (?P<src>[^,]+), Connection (?P<conntype>[^:]+): The following DAP records were selected for this connection: (?P<dap>.*)$`), action: "logged-in", category: []string{"authentication", "network"}, types: []string{"allowed", "info"}, outcome: "success"}},
@@ -344,7 +346,7 @@ func (a *asaEvent) apply(h asaHeader) {
 				}
 			}
 			{
-				if v != g[side.key] || (g["m"+side.key+"port"] != g[side.key+"port"] && g[side.key+"port"] != "") {
+				if true {
 					parse.Set(e, side.role+".nat.ip", v)
 					if p := g["m"+side.key+"port"]; p != "" && p != "0" {
 						parse.Set(e, side.role+".nat.port", p)
@@ -364,6 +366,9 @@ func (a *asaEvent) apply(h asaHeader) {
 		if h.id != "304001" {
 			name, dom := splitUser(v)
 			e.Set("source.user.name", name)
+			if !e.Has("user.name") {
+				e.Set("user.name", name)
+			}
 			if dom != "" {
 				e.Set("source.user.domain", dom)
 				e.AppendUnique(event.RelatedHosts, dom)
@@ -635,7 +640,7 @@ func ftdConnection(e *event.Event, text string) {
 		case "ApplicationProtocol":
 			e.Set("network.protocol", v)
 		case "Client":
-			e.Set("network.application", v)
+			e.Set("network.application", strings.ToLower(v))
 		case "WebApplication":
 			e.Set("cisco.web_application", v)
 		case "URLCategory":
@@ -643,6 +648,17 @@ func ftdConnection(e *event.Event, text string) {
 		case "URL":
 			parse.SetURL(e, "url", v)
 			e.Set("url.full", v)
+			if d := e.Str("url.domain"); d != "" {
+				parse.SetDomainParts(e, "url", d)
+			}
+			if !e.Has("url.port") {
+				switch e.Str("url.scheme") {
+				case "https":
+					e.Set("url.port", int64(443))
+				case "http":
+					e.Set("url.port", int64(80))
+				}
+			}
 		case "UserAgent":
 			e.Set("user_agent.original", v)
 		case "User":

@@ -25,7 +25,8 @@ var fortigate = &parse.Vendor{
 			return strings.EqualFold(r.CEF.DeviceVendor, "Fortinet") && strings.HasPrefix(strings.ToLower(r.CEF.DeviceProduct), "fortigate")
 		}
 		b := r.Body
-		return (strings.Contains(b, "logid=") || strings.Contains(b, "log_id=")) && strings.Contains(b, "devid=") && (strings.Contains(b, "type=") || strings.Contains(b, "subtype="))
+		return (hasKey(b, "logid") || hasKey(b, "log_id")) && hasKey(b, "type") &&
+			(hasKey(b, "devid") || hasKey(b, "devname") || hasKey(b, "device_id") || hasKey(b, "subtype"))
 	},
 	Normalize: normalizeFortinet,
 	Verified:  "Sekoia FortiGate intake tests (67 events: key=value, CSV and CEF); Wazuh fortigate samples",
@@ -54,6 +55,15 @@ var fortiTargets = map[string][]string{
 	"sessionid": {"network.session_id"}, "vd": {"observer.name"},
 }
 
+// fortiRules is fortiTargets with the ECS definitions looked up.
+var fortiRules = func() map[string][]parse.Target {
+	m := make(map[string][]parse.Target, len(fortiTargets))
+	for k, ts := range fortiTargets {
+		m[k] = parse.NewTargets(ts...)
+	}
+	return m
+}()
+
 // fortiKey strips the CEF prefixes FortiGate gives its own keys.
 func fortiKey(k string) string {
 	if s, ok := strings.CutPrefix(k, "FTNTFGT"); ok {
@@ -71,6 +81,10 @@ func fortiKey(k string) string {
 func normalizeFortinet(r *parse.Record, e *event.Event) error {
 	pairs := r.Pairs
 	if r.CEF != nil {
+		e.Set("rule.id", r.CEF.SignatureID)
+		if sev, ok := parseSeverity(r.CEF.Severity); ok {
+			e.Set("event.severity", sev)
+		}
 		e.Set("observer.version", r.CEF.DeviceVersion)
 		e.Set("observer.type", r.CEF.DeviceProduct)
 		e.Set("observer.vendor", r.CEF.DeviceVendor)
@@ -223,9 +237,9 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 			}
 			continue
 		}
-		if ts, ok := fortiTargets[k]; ok {
+		if ts, ok := fortiRules[k]; ok {
 			for _, t := range ts {
-				parse.Set(e, t, v)
+				t.Set(e, v)
 			}
 			if k == "devname" || k == "dvchost" {
 				e.AppendUnique(event.RelatedHosts, v)
@@ -332,6 +346,22 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 	return nil
 }
 
+// hasKey reports whether b holds the field key= (at the start or after a
+// space or comma, so that "type" does not match "log_type").
+func hasKey(b, key string) bool {
+	for off := 0; ; {
+		i := strings.Index(b[off:], key+"=")
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i == 0 || b[i-1] == ' ' || b[i-1] == ',' || b[i-1] == '\t' {
+			return true
+		}
+		off = i + len(key)
+	}
+}
+
 func looksCommaKV(b string) bool {
 	i := strings.Index(b, "logid=")
 	if i < 0 {
@@ -342,10 +372,13 @@ func looksCommaKV(b string) bool {
 }
 
 func setFortiAddr(e *event.Event, role, v string) {
-	e.Set(role+".address", v)
-	if a, ok := parse.ParseIP(v); ok {
-		e.Set(role+".ip", a.String())
+	if role == "source" {
+		e.Set("source.address", v)
+		parse.Set(e, "source.ip", v)
+		return
 	}
+	e.Set("destination.address", v)
+	parse.Set(e, "destination.ip", v)
 }
 
 func setFortiURL(e *event.Event, v string) {
@@ -363,4 +396,15 @@ func setFortiURL(e *event.Event, v string) {
 	}
 }
 
-func init() { all = append(all, fortigate) }
+// FortiProxy logs in the same FortiOS key=value format.
+var fortiproxy = &parse.Vendor{
+	ID:        "fortinet-fortiproxy",
+	Aliases:   []string{"fortiproxy"},
+	Name:      "Fortinet FortiProxy",
+	Formats:   []parse.Format{parse.FormatKV},
+	Observer:  parse.Observer{Vendor: "Fortinet", Product: "FortiProxy", Type: "proxy"},
+	Normalize: normalizeFortinet,
+	Verified:  "Sekoia FortiProxy intake tests (18 events)",
+}
+
+func init() { all = append(all, fortigate, fortiproxy) }

@@ -64,15 +64,15 @@ func panCSVType(b string) string {
 // PAN-OS CSV field names per log type (PAN-OS 10.x syslog field order),
 // named as in the JSON export.
 var panColumns = map[string][]string{
-	"common":  {"", "TimeReceived", "DeviceSN", "LogType", "Subtype", "", "TimeGenerated"},
-	"TRAFFIC": {7: "SourceAddress", "DestinationAddress", "NATSource", "NATDestination", "Rule", "SourceUser", "DestinationUser", "Application", "VirtualLocation", "FromZone", "ToZone", "InboundInterface", "OutboundInterface", "LogSetting", "", "SessionID", "RepeatCount", "SourcePort", "DestinationPort", "NATSourcePort", "NATDestinationPort", "Flags", "Protocol", "Action", "Bytes", "BytesSent", "BytesReceived", "PacketsTotal", "SessionStartTime", "SessionDuration", "URLCategory", "", "SequenceNo", "ActionFlags", "SourceLocation", "DestinationLocation", "", "PacketsSent", "PacketsReceived", "SessionEndReason", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName", "ActionSource"},
-	"THREAT":  {7: "SourceAddress", "DestinationAddress", "NATSource", "NATDestination", "Rule", "SourceUser", "DestinationUser", "Application", "VirtualLocation", "FromZone", "ToZone", "InboundInterface", "OutboundInterface", "LogSetting", "", "SessionID", "RepeatCount", "SourcePort", "DestinationPort", "NATSourcePort", "NATDestinationPort", "Flags", "Protocol", "Action", "URL", "ThreatID", "URLCategory", "VendorSeverity", "Direction", "SequenceNo", "ActionFlags", "SourceLocation", "DestinationLocation", "", "ContentType", "PCAPID", "FileDigest", "Cloud", "URLIndex", "UserAgent", "FileType", "XForwardedFor", "Referer", "Sender", "Subject", "Recipient", "ReportID", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
-	"SYSTEM":  {7: "VirtualLocation", "EventName", "EventComponent", "", "", "EventModule", "VendorSeverity", "EventDescription", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName", "", "", "TimeGeneratedHighResolution"},
-	"CONFIG":  {7: "Host", "VirtualLocation", "Command", "Admin", "Client", "Result", "ConfigurationPath", "SequenceNo", "ActionFlags", "BeforeChangeDetail", "AfterChangeDetail", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
+	"common":        {"", "TimeReceived", "DeviceSN", "LogType", "Subtype", "", "TimeGenerated"},
+	"TRAFFIC":       {7: "SourceAddress", "DestinationAddress", "NATSource", "NATDestination", "Rule", "SourceUser", "DestinationUser", "Application", "VirtualLocation", "FromZone", "ToZone", "InboundInterface", "OutboundInterface", "LogSetting", "", "SessionID", "RepeatCount", "SourcePort", "DestinationPort", "NATSourcePort", "NATDestinationPort", "Flags", "Protocol", "Action", "Bytes", "BytesSent", "BytesReceived", "PacketsTotal", "SessionStartTime", "SessionDuration", "URLCategory", "", "SequenceNo", "ActionFlags", "SourceLocation", "DestinationLocation", "", "PacketsSent", "PacketsReceived", "SessionEndReason", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName", "ActionSource"},
+	"THREAT":        {7: "SourceAddress", "DestinationAddress", "NATSource", "NATDestination", "Rule", "SourceUser", "DestinationUser", "Application", "VirtualLocation", "FromZone", "ToZone", "InboundInterface", "OutboundInterface", "LogSetting", "", "SessionID", "RepeatCount", "SourcePort", "DestinationPort", "NATSourcePort", "NATDestinationPort", "Flags", "Protocol", "Action", "URL", "ThreatID", "URLCategory", "VendorSeverity", "Direction", "SequenceNo", "ActionFlags", "SourceLocation", "DestinationLocation", "", "ContentType", "PCAPID", "FileDigest", "Cloud", "URLIndex", "UserAgent", "FileType", "XForwardedFor", "Referer", "Sender", "Subject", "Recipient", "ReportID", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
+	"SYSTEM":        {7: "VirtualLocation", "EventName", "EventComponent", "", "", "EventModule", "VendorSeverity", "EventDescription", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName", "", "", "TimeGeneratedHighResolution"},
+	"CONFIG":        {7: "Host", "VirtualLocation", "Command", "Admin", "Client", "Result", "ConfigurationPath", "SequenceNo", "ActionFlags", "BeforeChangeDetail", "AfterChangeDetail", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
 	"GLOBALPROTECT": {7: "VirtualLocation", "EventID", "Stage", "AuthMethod", "TunnelType", "SourceUser", "SourceRegion", "EndpointDeviceName", "PublicIPv4", "PublicIPv6", "PrivateIPv4", "PrivateIPv6", "HostID", "EndpointSN", "GPClientVersion", "EndpointOSType", "EndpointOSVersion", "RepeatCount", "QuarantineReason", "ConnectionError", "Description", "Status", "GPGatewayLocation", "LoginDuration", "ConnectionMethod", "ConnectionErrorID", "PortalOrGateway", "SequenceNo", "ActionFlags"},
-	"HIPMATCH": {7: "SourceUser", "VirtualLocation", "EndpointDeviceName", "EndpointOSType", "SourceAddress", "MatchName", "RepeatCount", "MatchType", "", "", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName", "VirtualSystemID", "SourceIPv6", "HostID", "EndpointSN"},
-	"USERID":  {7: "VirtualLocation", "SourceIP", "User", "DataSourceName", "EventID", "RepeatCount", "TimeoutThreshold", "SourcePort", "DestinationPort", "DataSource", "DataSourceType", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
-	"AUTH":    {7: "VirtualLocation", "SourceIP", "User", "NormalizeUser", "Object", "AuthPolicy", "RepeatCount", "AuthID", "Vendor", "LogAction", "ServerProfile", "Description", "ClientType", "EventType", "FactorNumber", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
+	"HIPMATCH":      {7: "SourceUser", "VirtualLocation", "EndpointDeviceName", "EndpointOSType", "SourceAddress", "MatchName", "RepeatCount", "MatchType", "", "", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName", "VirtualSystemID", "SourceIPv6", "HostID", "EndpointSN"},
+	"USERID":        {7: "VirtualLocation", "SourceIP", "User", "DataSourceName", "EventID", "RepeatCount", "TimeoutThreshold", "SourcePort", "DestinationPort", "DataSource", "DataSourceType", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
+	"AUTH":          {7: "VirtualLocation", "SourceIP", "User", "NormalizeUser", "Object", "AuthPolicy", "RepeatCount", "AuthID", "Vendor", "LogAction", "ServerProfile", "Description", "ClientType", "EventType", "FactorNumber", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
 }
 
 func panCSV(body string) map[string]string {
@@ -96,15 +96,17 @@ func panCSV(body string) map[string]string {
 }
 
 var (
-	panUserRe   = regexp.MustCompile(`for user '([^']*)'`)
+	panUserRe   = regexp.MustCompile(`user '([^']*)'`)
+	panServerIP = regexp.MustCompile(`(?:connected to server|server) (\d{1,3}(?:\.\d{1,3}){3})(?::(\d+))?`)
 	panReasonRe = regexp.MustCompile(`Reason: ([^.]*\.)`)
 	panServerRe = regexp.MustCompile(`server address '([^']*)'`)
-	panFromRe   = regexp.MustCompile(`(?:From: |initiated by |from )(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+)`)
+	panFromRe   = regexp.MustCompile(`(?:From: |initiated by:? |from '?)(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+)`)
 	panThreatRe = regexp.MustCompile(`^(.*)\((\d+)\)$`)
 )
 
 func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	var m map[string]string
+	var cols []string
 	isJSON := false
 	switch {
 	case r.CEF != nil:
@@ -122,6 +124,7 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 			m["Subtype"] = v
 		}
 	default:
+		cols = format.SplitCSV(r.Body, ',', nil)
 		m = panCSV(r.Body)
 	}
 	if m == nil {
@@ -240,6 +243,8 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 			e.Set("event.category", []string{"malware"})
 		case "url":
 			e.Set("event.category", []string{"network"})
+		case "file":
+			e.Set("event.category", []string{"file"})
 		default:
 			e.Set("event.category", []string{sub})
 		}
@@ -253,7 +258,26 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		}
 		if u := get("URL"); u != "" {
 			if sub == "url" {
+				e.Set("threat.indicator.name", u)
+				if !strings.Contains(u, "://") {
+					scheme := "http://"
+					if p, ok := e.Int("destination.port"); ok && p == 443 {
+						scheme = "https://"
+					}
+					u = scheme + u
+				}
 				parse.SetURL(e, "url", u)
+				e.Set("url.full", u)
+				if d := e.Str("url.domain"); d != "" {
+					parse.SetDomainParts(e, "url", d)
+					e.Set("destination.domain", d)
+					e.AppendUnique(event.RelatedHosts, d)
+					if !e.Has("url.port") {
+						if p, ok := e.Int("destination.port"); ok {
+							e.Set("url.port", p)
+						}
+					}
+				}
 			} else {
 				e.Set("file.name", u)
 				e.Set("file.path", u)
@@ -262,7 +286,11 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	case "system":
 		desc := get("EventDescription")
 		e.Set("event.type", []string{"info"})
-		e.Set("event.category", []string{"host"})
+		if sub == "general" {
+			e.Set("event.category", []string{"host"})
+		} else {
+			e.Set("event.category", []string{"network"})
+		}
 		if desc != "" {
 			e.Set("event.reason", desc)
 		}
@@ -292,6 +320,9 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		if mm := panFromRe.FindStringSubmatch(desc); mm != nil && !e.Has("source.ip") {
 			setAddr("source", mm[1])
 		}
+		if mm := panServerIP.FindStringSubmatch(desc); mm != nil && !e.Has("destination.ip") {
+			setAddr("destination", mm[1])
+		}
 	case "globalprotect":
 		e.Set("event.category", []string{"session"})
 		if get("Stage") == "login" {
@@ -307,10 +338,29 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		parse.Set(e, "user_agent.os.name", get("EndpointOSType"))
 		parse.Set(e, "user_agent.os.version", get("EndpointOSVersion"))
 		parse.Set(e, "host.os.version", get("EndpointOSVersion"))
+	case "decryption":
+		e.Set("event.category", []string{"network"})
+		e.Set("event.type", []string{"info"})
+		e.Set("event.outcome", "success")
+	case "userid":
+		e.Set("event.category", []string{"authentication"})
+		e.Set("event.type", []string{"start"})
+		e.Set("event.outcome", "success")
+		setAddr("source", get("SourceIP"))
 	default:
+		e.Set("event.category", []string{"network"})
 		e.Set("event.type", []string{"info"})
 	}
 	// @timestamp: the high-resolution generation time, else generated/received.
+	if !isJSON {
+		// Newer PAN-OS versions end CSV rows with a high-resolution
+		// generation time carrying its offset.
+		for i := len(cols) - 1; i > 6 && m["TimeGeneratedHighResolution"] == ""; i-- {
+			if c := cols[i]; len(c) >= 20 && c[4] == '-' && c[10] == 'T' {
+				m["TimeGeneratedHighResolution"] = c
+			}
+		}
+	}
 	order := []string{"TimeGeneratedHighResolution", "EventTime", "TimeGenerated", "TimeReceived", "LogTime"}
 	if isJSON {
 		order = []string{"EventTime", "TimeGenerated", "TimeGeneratedHighResolution", "TimeReceived", "LogTime"}
@@ -334,9 +384,10 @@ var panCEFKeys = map[string][]string{
 	"app": {"network.application"}, "act": {"event.action"}, "src": {"source.address", "source.ip"}, "dst": {"destination.address", "destination.ip"},
 	"spt": {"source.port"}, "dpt": {"destination.port"}, "sourceTranslatedAddress": {"source.nat.ip"}, "destinationTranslatedAddress": {"destination.nat.ip"},
 	"sourceTranslatedPort": {"source.nat.port"}, "destinationTranslatedPort": {"destination.nat.port"}, "proto": {"network.transport"},
-	"in": {"source.bytes"}, "out": {"destination.bytes"}, "cnt": {"observer.ingress.interface.name"}, "msg": {"event.reason"},
+	"in": {"source.bytes"}, "out": {"destination.bytes"}, "msg": {"event.reason"},
 	"deviceInboundInterface": {"observer.ingress.interface.name"}, "deviceOutboundInterface": {"observer.egress.interface.name"},
-	"cn1": {"network.packets"}, "cn2": {"source.packets"}, "cn3": {"destination.packets"},
+	"cn2": {"network.packets"}, "PanOSBytes": {"network.bytes"}, "PanOSPacketsReceived": {"destination.packets"},
+	"PanOSPacketsSent": {"source.packets"}, "reason": {"event.reason"},
 }
 
 // panCEF maps the CEF of the Strata logging service ("LF" product).
@@ -354,6 +405,18 @@ func panCEF(r *parse.Record, e *event.Event) {
 	}
 	e.Set("event.type", []string{"info"})
 	sub := strings.ToLower(c.Name)
+	if logType == "traffic" {
+		for _, p := range c.Extensions {
+			if p.Key == "act" {
+				switch strings.ToLower(p.Value) {
+				case "allow":
+					e.Set("event.type", []string{"allowed"})
+				case "deny", "drop", "reset-both", "reset-client", "reset-server":
+					e.Set("event.type", []string{"denied"})
+				}
+			}
+		}
+	}
 	switch logType {
 	case "traffic":
 		e.Set("event.category", []string{"network"})
@@ -384,13 +447,16 @@ func panCEF(r *parse.Record, e *event.Event) {
 		case "dntdom", "sntdom":
 			dom = p.Value
 			continue
-		case "suser", "duser", "ProfileToken", "PanOSCloudHostname":
+		case "suser", "duser", "ProfileToken", "PanOSCloudHostname", "dvchost":
 			if p.Value == "" {
 				continue
 			}
 			name, d := panUser(p.Value)
 			if d == "" {
 				d = dom
+			}
+			if p.Key == "dvchost" && e.Has("host.name") {
+				continue
 			}
 			switch p.Key {
 			case "suser":
@@ -431,11 +497,8 @@ func firstOf(vs ...string) string {
 
 // panUser splits "domain\\user" and "user@domain".
 func panUser(u string) (name, domain string) {
-	if i := strings.IndexByte(u, '\\'); i > 0 {
+	if i := strings.IndexByte(u, '\\'); i >= 0 {
 		return u[i+1:], u[:i]
-	}
-	if i := strings.LastIndexByte(u, '@'); i > 0 {
-		return u[:i], u[i+1:]
 	}
 	return u, ""
 }

@@ -6,6 +6,7 @@ package corpus
 // run through detection and the generic normalizers.
 var productVendor = map[string]string{
 	"fortigate":             "fortinet-fortigate",
+	"fortiproxy":            "fortinet-fortiproxy",
 	"paloalto-ngfw":         "paloalto-ngfw",
 	"cisco_asa/log":         "cisco-asa",
 	"cisco-secure-firewall": "cisco-asa",

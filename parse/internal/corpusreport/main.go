@@ -26,7 +26,21 @@ func main() {
 	product := flag.String("product", "", "only this corpus product")
 	misses := flag.Bool("misses", false, "print the fields missed, by field, with examples")
 	cases := flag.Bool("cases", false, "print every case's misses")
+	vendors := flag.Bool("vendors", false, "print the vendor table of docs/parse.md and exit")
+	docs := flag.String("docs", "", "rewrite the corpus table in this markdown file (docs/parse.md) instead of printing it")
 	flag.Parse()
+	if *vendors {
+		fmt.Println("| Vendor id | Aliases | Product | Formats | Verified by |")
+		fmt.Println("|---|---|---|---|---|")
+		for _, v := range std.Registry().Vendors() {
+			fs := make([]string, len(v.Formats))
+			for i, f := range v.Formats {
+				fs[i] = string(f)
+			}
+			fmt.Printf("| `%s` | %s | %s | %s | %s |\n", v.ID, strings.Join(v.Aliases, ", "), v.Name, strings.Join(fs, ", "), v.Verified)
+		}
+		return
+	}
 	all, err := corpus.Load(filepath.Join(*dir, "logs"))
 	if err != nil {
 		log.Fatal(err)
@@ -82,30 +96,27 @@ func main() {
 			}
 		}
 	}
-	fmt.Println("| Source | Product | Item-3 vendor | Cases | Expected ECS fields | Reproduced | Share | Detected without hint |")
-	fmt.Println("|---|---|---|---:|---:|---:|---:|---:|")
-	for _, k := range corpus.Keys(res) {
-		r := res[k]
-		listed := ""
-		if corpus.ListProducts[r.Product] {
-			listed = "yes"
+	if *docs != "" {
+		if err := rewriteDocs(*docs, corpus.MarkdownTable(res, total)); err != nil {
+			log.Fatal(err)
 		}
-		det := "–"
-		if r.Hinted > 0 {
-			det = fmt.Sprintf("%d/%d", r.Detected, r.Hinted)
-		}
-		fmt.Printf("| %s | %s | %s | %d | %d | %d | %.1f%% | %s |\n", r.Source, r.Product, listed, r.Cases, r.Total, r.Matched, r.Share(), det)
+		return
 	}
-	fmt.Printf("| **all** | | | %d | %d | %d | **%.1f%%** | %d/%d |\n", total.Cases, total.Total, total.Matched, total.Share(), total.Detected, total.Hinted)
-	var lt corpus.Result
-	for _, r := range res {
-		if corpus.ListProducts[r.Product] {
-			lt.Cases += r.Cases
-			lt.Total += r.Total
-			lt.Matched += r.Matched
-		}
+	fmt.Print(corpus.MarkdownTable(res, total))
+}
+
+// rewriteDocs replaces the generated table between the markers.
+func rewriteDocs(path, table string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("| **item-3 vendors** | | | %d | %d | %d | **%.1f%%** | |\n", lt.Cases, lt.Total, lt.Matched, lt.Share())
-	_ = strings.TrimSpace
-	_ = os.Stdout
+	s := string(b)
+	i := strings.Index(s, corpus.TableStart)
+	j := strings.Index(s, corpus.TableEnd)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: table markers not found", path)
+	}
+	s = s[:i+len(corpus.TableStart)] + "\n" + table + s[j:]
+	return os.WriteFile(path, []byte(s), 0o644)
 }
