@@ -48,11 +48,13 @@ func runWith(b *testing.B, p *parse.Parser, lines [][]byte) {
 		b.SetBytes(n / int64(len(lines)))
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu := testutil.CPUTime()
 		for i := 0; i < b.N; i++ {
 			if _, err := p.Parse(lines[i%len(lines)], h); err != nil && err.Error() == "" {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		testutil.ReportCPURate(b, cpu, "events")
 	}
 }

@@ -176,7 +176,9 @@ var dptechFWRe = regexp.MustCompile(` FW \d+ (POLICY|NAT444):(\S+) (\S+)`)
 
 var dptechFW = &family{
 	id: "dptech-fw", owner: "dptech", product: "FW", otype: "firewall",
-	match: func(r *parse.Record) bool { return dptechFWRe.MatchString(r.Original) },
+	match: func(r *parse.Record) bool {
+		return strings.Contains(r.Original, " FW ") && dptechFWRe.MatchString(r.Original)
+	},
 	read: func(c *ctx) {
 		o := c.r.Original
 		m := dptechFWRe.FindStringSubmatch(o)

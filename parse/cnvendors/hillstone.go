@@ -46,7 +46,10 @@ srcbytes 1: 发送字节数
 var hillstoneStoneOS = &family{
 	id: "hillstone-stoneos", owner: "hillstone", keys: hillstoneKeys, product: "SG-6000", otype: "firewall",
 	match: func(r *parse.Record) bool {
-		return strings.Contains(r.Original, "@") && stoneosHeader.MatchString(r.Original)
+		o := r.Original
+		i := strings.IndexByte(o, '@')
+		// the header "(vsys) HEXID Category@MODULE:" sits near the start
+		return i > 0 && i < 160 && strings.Contains(o[:i], ") ") && stoneosHeader.MatchString(o[:min(len(o), i+40)])
 	},
 	read: readStoneOS,
 }

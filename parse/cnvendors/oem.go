@@ -46,7 +46,7 @@ var oemGateway = &family{
 	id: "oem-gateway", owner: "anzhou", keys: oemGatewayKeys, scale: syslogScale, product: "AZ6000", otype: "proxy",
 	match: func(r *parse.Record) bool {
 		o := r.Original
-		return strings.Contains(o, "ipv4") && oemGatewayHead.MatchString(o)
+		return (strings.Contains(o, ";ipv4;") || strings.Contains(o, "; ipv4;")) && oemGatewayHead.MatchString(o)
 	},
 	read: func(c *ctx) {
 		o := c.r.Original
@@ -147,9 +147,30 @@ result 1: status
 appproto 2: service
 `)
 
-// fortiGateDevID marks FortiGate's own records (devid=FGT…), left to the
-// FortiGate normalizer.
-var fortiGateDevID = regexp.MustCompile(`(?:^|[\s,>])devid=`)
+// keyValue returns the value of "key=" where key starts a field (after a
+// space, comma or '>' or at the start), up to the next space or comma;
+// "" when absent. It is the cheap check detection needs.
+func keyValue(s, key string) string {
+	for off := 0; off < len(s); {
+		i := strings.Index(s[off:], key+"=")
+		if i < 0 {
+			return ""
+		}
+		i += off
+		if i == 0 || s[i-1] == ' ' || s[i-1] == ',' || s[i-1] == '>' {
+			v := s[i+len(key)+1:]
+			if j := strings.IndexAny(v, " ,"); j >= 0 {
+				v = v[:j]
+			}
+			if v == "" {
+				v = " "
+			}
+			return v
+		}
+		off = i + 1
+	}
+	return ""
+}
 
 // fortiLikeHinted reads any FortiOS-4-style record of a device registered
 // as EasyNetworks.
@@ -162,21 +183,19 @@ var fortiLikeHinted = func() *family {
 	return &f
 }()
 
-var fortiLikeDeviceID = regexp.MustCompile(`(?:^|[\s,])device_id="?([A-Za-z0-9]+)`)
-
 var fortiLikeUI = regexp.MustCompile(`\((\d{1,3}(?:\.\d{1,3}){3})\)`)
 
 var fortiLike = &family{
 	id: "fortios-like", owner: "easynetworks", keys: fortiLikeKeys, scale: syslogScale, product: "Firewall", otype: "firewall",
 	match: func(r *parse.Record) bool {
 		b := r.Original
-		if !strings.Contains(b, "log_id=") || fortiGateDevID.MatchString(b) {
+		if !strings.Contains(b, "log_id=") || keyValue(b, "devid") != "" {
 			return false
 		}
 		// FortiOS 4, FortiWeb and Sophos write the same keys: only the
 		// device ids (APW…, RAY…) or the industrial-protocol keys tell.
-		if m := fortiLikeDeviceID.FindStringSubmatch(b); m != nil {
-			return strings.HasPrefix(m[1], "APW") || strings.HasPrefix(m[1], "RAY")
+		if id := strings.Trim(keyValue(b, "device_id"), `"`); id != "" {
+			return strings.HasPrefix(id, "APW") || strings.HasPrefix(id, "RAY")
 		}
 		return strings.Contains(b, " icp_") && strings.Contains(b, "type=icproto")
 	},

@@ -543,10 +543,11 @@ time 1: updatetime
 var qzsecRIS = &family{
 	id: "qzsec-ris", owner: "qzsec", keys: qzsecKeys, product: "RIS-ACA", otype: "bastion",
 	match: func(r *parse.Record) bool {
-		if qzsecRe.MatchString(r.Original) {
-			return true
+		o := r.Original
+		if !strings.Contains(o, "node") && !strings.Contains(o, "RIS:") {
+			return false
 		}
-		return qzsecNode.MatchString(r.Original)
+		return qzsecRe.MatchString(o) || qzsecNode.MatchString(o)
 	},
 	read: func(c *ctx) {
 		o := c.r.Original
