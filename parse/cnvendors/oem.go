@@ -40,6 +40,7 @@ httphost 1: web_name
 user 1: user_name
 reason 1: behavior_desc behavior_detail msg
 time 1: time occur_time ctime create_time
+keep 0: pid
 `)
 
 var oemGateway = &family{
