@@ -276,6 +276,10 @@ var dptechXDR = &family{
 	read: func(c *ctx) {
 		p := payload(c.r)
 		parts := strings.Split(p, ";;")
+		if len(parts) < 5 {
+			c.offer(rReason, 1, p)
+			return
+		}
 		typ := parts[0]
 		c.keep("type", typ)
 		c.offer(rSeverity, 1, parts[1])

@@ -613,7 +613,7 @@ var risingESM = &family{
 		c.offer(rTime, 1, m[1])
 		c.offer(rDevName, 1, m[2])
 		w := strings.Fields(p[len(m[0]):])
-		if len(w) >= 9 {
+		if len(w) >= 10 {
 			c.offer(rVirus, 1, w[0])
 			c.offer(rAttackType, 1, w[1])
 			c.offer(rAction, 1, w[2])
