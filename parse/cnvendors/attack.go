@@ -1,6 +1,7 @@
 package cnvendors
 
 import (
+	"regexp"
 	"strings"
 
 	"bianque/event"
@@ -252,6 +253,49 @@ func containsKeyword(s, kw string, bounded bool) bool {
 
 func isASCIIAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// attackID matches ATT&CK technique ids; tacticID tactic ids.
+var (
+	attackID = regexp.MustCompile(`^T\d{4}(?:\.\d{3})?$`)
+	tacticID = regexp.MustCompile(`^TA\d{4}$`)
+)
+
+// setVendorTechnique records the technique (and tactic) a vendor gives,
+// replacing the classifier's; names come from the table when known.
+func setVendorTechnique(e *event.Event, id, tactic string) {
+	for _, k := range []string{"threat.technique.id", "threat.technique.name", "threat.technique.reference",
+		"threat.technique.subtechnique.id", "threat.technique.subtechnique.name", "threat.technique.subtechnique.reference"} {
+		e.Delete(k)
+	}
+	e.Set("threat.framework", "MITRE ATT&CK")
+	parent, _, sub := strings.Cut(id, ".")
+	e.Set("threat.technique.id", []string{parent})
+	e.Set("threat.technique.reference", []string{"https://attack.mitre.org/techniques/" + parent + "/"})
+	if t, ok := techniques[parent]; ok {
+		e.Set("threat.technique.name", []string{t.name})
+		if tactic == "" {
+			tactic = t.tacticID
+		}
+	}
+	if sub {
+		e.Set("threat.technique.subtechnique.id", []string{id})
+		e.Set("threat.technique.subtechnique.reference", []string{"https://attack.mitre.org/techniques/" + strings.Replace(id, ".", "/", 1) + "/"})
+		if t, ok := techniques[id]; ok {
+			e.Set("threat.technique.subtechnique.name", []string{t.name})
+		}
+	}
+	if tacticID.MatchString(tactic) {
+		e.Set("threat.tactic.id", []string{tactic})
+		e.Set("threat.tactic.reference", []string{"https://attack.mitre.org/tactics/" + tactic + "/"})
+		e.Delete("threat.tactic.name")
+		for _, t := range techniques {
+			if t.tacticID == tactic {
+				e.Set("threat.tactic.name", []string{t.tacticName})
+				break
+			}
+		}
+	}
 }
 
 // setAttackClass writes the class: bianque.attack.type (English) and

@@ -59,6 +59,11 @@ func TestCNCodeTranslation(t *testing.T) {
 			"webray.action": "ACCEPT", "event.action": "allow", "rule.category": "SQLInjectionProtection",
 			"webray.kill_chain": "invasion", "bianque.attack.type": "SQL Injection", "webray.severity": "HIGH",
 		}},
+		// Qi-AnXin SkyEye gives its own ATT&CK mapping: it is kept.
+		{"botu-0490", map[string]string{
+			"threat.technique.id": "T1046", "threat.tactic.id": "TA0007", "threat.tactic.name": "Discovery",
+			"qianxin.kill_chain_phase": "Reconnaissance", "bianque.attack.type": "Port Scan", "qianxin.severity": "4",
+		}},
 		// DPtech: hex-encoded addresses, "(id)name" values.
 		{"botu-0815", map[string]string{"source.ip": "192.168.2.254", "destination.ip": "10.121.20.126", "network.protocol": "pop3"}},
 		// Topsec EDR: addresses as signed 32-bit integers.

@@ -422,6 +422,11 @@ func (c *ctx) finish() {
 		}
 		c.alert = true
 	}
+	// The vendor's own ATT&CK mapping, when it gives one, is authoritative.
+	if h[rTechnique] && attackID.MatchString(v[rTechnique]) {
+		setVendorTechnique(e, v[rTechnique], v[rTactic])
+		c.alert = true
+	}
 
 	// Identity, web, mail, DNS.
 	if h[rUser] {

@@ -85,6 +85,8 @@ const (
 	rEventID
 	rDomain
 	rVersion
+	rTechnique // an ATT&CK technique id the vendor gives
+	rTactic    // … and tactic id
 	numRoles
 )
 
@@ -114,7 +116,7 @@ var roleNames = map[string]role{
 	"md5": rFileMD5, "sha1": rFileSHA1, "sha256": rFileSHA256, "filesize": rFileSize,
 	"mailfrom": rMailFrom, "mailto": rMailTo, "subject": rMailSubject, "dnsquery": rDNSQuery,
 	"reason": rReason, "policy": rPolicy, "direction": rDirection, "session": rSession, "count": rCount,
-	"eventid": rEventID, "domain": rDomain, "version": rVersion,
+	"eventid": rEventID, "domain": rDomain, "version": rVersion, "technique": rTechnique, "tactic": rTactic,
 }
 
 // parseKeyTable reads a table written one role per line:
@@ -286,6 +288,8 @@ count 1: count evtcount repeat repeated 次数 eventcount hitcount 攻击次数 
 eventid 1: eventid logid 事件id
 domain 1: domain dnsdomain
 version 1: version softversion 版本
+technique 1: attck_tech attck_technique attack_technique technique_id attck mitre_technique
+tactic 1: attck_tactic attack_tactic tactic_id mitre_tactic
 `)
 
 // ipv4Like and friends classify values.
