@@ -434,7 +434,10 @@ count 1: times
 
 var jumpIDP = &family{
 	id: "jump-idp", owner: "jump", keys: jumpKeys, product: "IDP", otype: "ids",
-	match: func(r *parse.Record) bool { return jumpRe.MatchString(rawPayload(r)) },
+	match: func(r *parse.Record) bool {
+		p := rawPayload(r)
+		return (strings.Contains(p, " result ") || strings.Contains(p, " sip ")) && jumpRe.MatchString(p)
+	},
 	read: func(c *ctx) {
 		p := rawPayload(c.r)
 		m := jumpRe.FindStringSubmatch(p)

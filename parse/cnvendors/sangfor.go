@@ -121,7 +121,10 @@ var sangforEDR = &family{
 	id: "sangfor-edr", owner: "sangfor", keys: sangforEDRKeys, product: "EDR", otype: "edr",
 	match: func(r *parse.Record) bool {
 		b := r.Body
-		return (r.Syslog != nil && strings.HasPrefix(r.Syslog.Appname, "EDR")) || strings.Contains(b[:min(len(b), 80)], "EDR.[")
+		if !strings.Contains(b, " : [{") && !strings.Contains(b, " : {") {
+			return false
+		}
+		return (r.Syslog != nil && strings.HasPrefix(r.Syslog.Appname, "EDR")) || strings.Contains(r.Original[:min(len(r.Original), 120)], "EDR.[")
 	},
 	read: func(c *ctx) {
 		b := c.r.Body
