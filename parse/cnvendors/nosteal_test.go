@@ -19,7 +19,7 @@ import (
 
 // TestNoStealFromPackageVendors runs every message of the shared logs
 // corpus (the one package vendors is scored on: Sekoia and Elastic cases,
-// Wazuh samples) through detection twice, with package vendors alone and
+// Wazuh and CrowdSec samples) through detection twice, with package vendors alone and
 // with the full registry. A message package vendors recognises must keep
 // its vendor; messages nobody recognised before and a Chinese-vendor
 // normalizer now claims are listed for review and must be ones it reads
@@ -54,6 +54,19 @@ func TestNoStealFromPackageVendors(t *testing.T) {
 			}
 		}
 		fh.Close()
+	}
+	// CrowdSec's sample logs: one message per line.
+	cs, _ := filepath.Glob(filepath.Join(dir, "crowdsec", "*", "*.log"))
+	for _, f := range cs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(l) != "" {
+				inputs = append(inputs, struct{ label, raw string }{"crowdsec/" + filepath.Base(filepath.Dir(f)), l})
+			}
+		}
 	}
 	if len(inputs) < 1000 {
 		t.Fatalf("only %d corpus messages loaded", len(inputs))
