@@ -88,16 +88,17 @@ func Register(r *parse.Registry) {
 	for _, b := range brands() {
 		r.MustRegister(b.vendorDef())
 	}
+	r.MustRegister(genericCN)
 }
 
 // Vendors returns the vendor definitions (for tools and tests).
 func Vendors() []*parse.Vendor {
 	bs := brands()
-	out := make([]*parse.Vendor, len(bs))
-	for i, b := range bs {
-		out[i] = b.vendorDef()
+	out := make([]*parse.Vendor, 0, len(bs)+1)
+	for _, b := range bs {
+		out = append(out, b.vendorDef())
 	}
-	return out
+	return append(out, genericCN)
 }
 
 func (b *brand) vendorDef() *parse.Vendor {

@@ -113,6 +113,12 @@ func FuzzRuijie(f *testing.F)        { fuzzBrand(f, "ruijie", "Ruijie") }
 func FuzzVSecure(f *testing.F)       { fuzzBrand(f, "vsecure", "V-Secure") }
 func FuzzVRV(f *testing.F)           { fuzzBrand(f, "vrv", "VRV") }
 
+// FuzzCNGeneric: the reader of Chinese-keyed records of unknown devices,
+// seeded with every corpus vendor's Chinese-keyed lines.
+func FuzzCNGeneric(f *testing.F) {
+	fuzzBrand(f, "cn-generic", "Sangfor", "DBAPPSecurity", "NSFOCUS", "DPtech", "AnySec", "Hillstone")
+}
+
 // The tokenizers on their own, seeded with the dialects they read.
 
 func FuzzSplitList(f *testing.F) {

@@ -138,3 +138,27 @@ func TestCNGenericWithHint(t *testing.T) {
 		t.Errorf("event.severity %d, want 75", sev)
 	}
 }
+
+// TestCNGenericUnknownDevice: a Chinese-keyed record of a device no family
+// knows, without a hint, still yields its fields (and names no vendor).
+func TestCNGenericUnknownDevice(t *testing.T) {
+	raw := `<134>Jun  1 10:00:00 gw unknownfw: 事件类型：入侵防御，源IP：10.1.2.3，目的IP：10.9.8.7，源端口：5555，目的端口：80，处理动作：丢弃，威胁等级：中，攻击类型：命令注入`
+	ev := parseLine(t, raw, parse.Hint{})
+	if v := ev.Str("observer.vendor"); v != "" {
+		t.Errorf("observer.vendor %q for an unknown device", v)
+	}
+	for k, want := range map[string]string{
+		"source.ip": "10.1.2.3", "destination.ip": "10.9.8.7", "event.action": "drop", "cn.severity": "中",
+		"rule.category": "命令注入", "bianque.attack.type": "Command Injection",
+	} {
+		if got := flat(ev, k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if p, _ := ev.Int("source.port"); p != 5555 {
+		t.Errorf("source.port %d", p)
+	}
+	if sev, _ := ev.Int("event.severity"); sev != 50 {
+		t.Errorf("event.severity %d", sev)
+	}
+}

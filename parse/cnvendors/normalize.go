@@ -664,7 +664,9 @@ func (c *ctx) finish() {
 	if c.vendorGuess != "" && c.f != nil && c.f.owner == c.b.id {
 		vendor = c.vendorGuess
 	}
-	e.Set("observer.vendor", vendor)
+	if vendor != "" {
+		e.Set("observer.vendor", vendor)
+	}
 	if c.product != "" {
 		e.Set("observer.product", c.product)
 	}

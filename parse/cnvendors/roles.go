@@ -236,7 +236,8 @@ severity 2: level loglevel priority characterlevel iwarninglevel warninglevel ri
 rule 1: rulename 规则名称 规则名 attackname 攻击名称 eventname 事件名称 signame signaturename threatname 威胁名称 vulnname 漏洞名称 事件
 rule 2: rule 命中规则 ruleinfo
 ruleid 1: ruleid sid sigid signatureid 规则id 规则编号 ruleno
-attacktype 1: attacktype 攻击类型 threattype 威胁类型 securitytype 事件类型 attackcategory 攻击分类 vultype 漏洞类型 evttype
+attacktype 1: attacktype 攻击类型 threattype 威胁类型 securitytype attackcategory 攻击分类 vultype 漏洞类型 evttype
+attacktype 2: 事件类型
 virus 1: virusname virus malwarename 病毒名称 病毒名 virname 病毒 malwarefamily
 cve 1: cve cveid
 user 1: user username 用户 用户名 loginuser 登录用户 operator 操作员 操作用户 管理员 usr sysuser suser 账号名
