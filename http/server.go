@@ -39,6 +39,8 @@ type Services struct {
 	Assets    bianque.AssetService
 	Audit     bianque.AuditService
 	Dashboard bianque.DashboardService
+	Findings  bianque.FindingService
+	Scans     bianque.ScanService
 }
 
 // Config configures a Server.

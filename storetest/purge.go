@@ -30,6 +30,7 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	appendAudit(t, s, tn.ID, 4)
 	_, err := findingStore(t, s).UpsertFinding(ctx, newFinding(tn.ID, "10.0.0.1", 443, "1"))
 	must(t, err, "finding")
+	populateScans(t, s, tn.ID)
 	for i := range 2 {
 		_, err := r.ExecRaw(ctx, fmt.Sprintf("INSERT INTO storetest_later_area (id, tenant_id, note) VALUES ('%s-%d', '%s', 'x')", tn.ID, i, tn.ID))
 		must(t, err, "insert into the later table")

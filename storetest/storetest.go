@@ -55,6 +55,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AuditConcurrent", func(t *testing.T) { testAuditConcurrent(t, open(t)) })
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open(t)) })
 	t.Run("Findings", func(t *testing.T) { testFindings(t, open(t)) })
+	t.Run("Scans", func(t *testing.T) { testScans(t, open(t)) })
+	t.Run("JobRuns", func(t *testing.T) { testJobRuns(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 }
 

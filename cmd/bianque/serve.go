@@ -221,10 +221,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	// Wiring: the services over the store, then the HTTP server over the
 	// services. A new area adds its service here and to bqhttp.Services.
 	svcs := service.New(store, opts)
+	findings, scans := vulnServices(svcs)
+	defer func() { scans.CancelAll(); scans.Wait() }() // before the store closes
 	srv, err := bqhttp.New(bqhttp.Config{
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
+			Findings: findings, Scans: scans,
 		},
 		Clock: clock, Logger: log, TrustedProxies: trusted, AllowedSources: allowed,
 		SecureCookies: cfg.secureCookies, Ping: store.Ping, Version: bianque.Version, SignInRate: cfg.signInRate,
@@ -236,6 +239,9 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go sweepSessions(ctx, store, clock, log)
+	if runner := jobRunner(store, clock, log, findings, scans); runner != nil {
+		go runner.Run(ctx)
+	}
 	if cfg.demo {
 		go demo.Stream(ctx, svcs.Tickets, store, cfg.demoInterval, func(err error) { log.Warn("demo stream", "err", err) })
 	}
