@@ -663,7 +663,7 @@ func (s *ScanService) changeTicket(ctx context.Context, j *bianque.ScanJob, a *b
 		desc += "Changed: " + c + "\n"
 	}
 	desc += "\nScan job " + j.ID + "."
-	t := &bianque.Ticket{TenantID: j.TenantID, Type: bianque.TicketVulnerability, Severity: bianque.SeverityGeneral, Tier: 1,
+	t := &bianque.Ticket{TenantID: j.TenantID, Type: bianque.TicketAsset, Severity: bianque.SeverityGeneral, Tier: 1,
 		Title:       truncate("Asset change to confirm: "+a.Name+" — "+ch.Summary(), 500),
 		Description: desc, Source: "scan:asset-change:" + a.ID, AssetIDs: []string{a.ID}, CreatedBy: j.RequestedBy}
 	bianque.NewTicket(t, now)
