@@ -63,7 +63,7 @@ type citem struct {
 	// eqSet answers OR items whose every pattern is an equality.
 	eqSet map[string]struct{}
 	// OpRegex: per value, its variants.
-	res      [][]*regexp.Regexp
+	res      [][]*cregex
 	cidrs    []netip.Prefix
 	cmp      sigma.Comparison
 	nums     []float64
@@ -360,7 +360,7 @@ func (c *compiler) item(r *sigma.Rule, it *sigma.Item) (int32, error) {
 		}
 	case sigma.OpRegex:
 		for _, variants := range it.Values {
-			var res []*regexp.Regexp
+			var res []*cregex
 			for _, v := range variants {
 				expr := v.Regex
 				if v.Flags != "" {
@@ -370,7 +370,9 @@ func (c *compiler) item(r *sigma.Rule, it *sigma.Item) (int32, error) {
 				if err != nil {
 					return 0, fmt.Errorf("field %s: regular expression %q: %w", it.Field, v.Regex, err)
 				}
-				res = append(res, re)
+				cre := &cregex{re: re}
+				cre.class, cre.minRun = regexClassRun(expr)
+				res = append(res, cre)
 				key.WriteString("\x00" + expr)
 			}
 			ci.res = append(ci.res, res)
@@ -514,24 +516,45 @@ func (c *compiler) searchNeedles(s *csearch) ([]needle, bool) {
 	return all, false
 }
 
-// better prefers the set whose shortest needle is longest (rarer), then the smaller set.
+// better prefers the set whose weakest needle is rarest, then the smaller set.
 func better(a, b []needle) bool {
-	ma, mb := minLen(a), minLen(b)
+	ma, mb := minScore(a), minScore(b)
 	if ma != mb {
 		return ma > mb
 	}
 	return len(a) < len(b)
 }
 
-func minLen(s []needle) int {
+// minScore rates a set by its weakest needle: longer needles are rarer,
+// and fragments found in most Windows events count as very short.
+func minScore(s []needle) int {
 	m := 1 << 30
 	for _, n := range s {
-		m = min(m, len(n.s))
+		m = min(m, needleScore(n.s))
 	}
 	if len(s) == 0 {
 		return 1 << 30 // an empty set: the node can never hold
 	}
 	return m
+}
+
+// commonNeedles occur in most events of Windows process, file and registry
+// telemetry; as prefilter needles they would select almost every rule.
+var commonNeedles = map[string]bool{
+	".exe": true, ".dll": true, "\\": true, "c:\\": true, "c:\\windows\\": true, "\\windows\\": true,
+	"\\system32\\": true, "c:\\windows\\system32\\": true, "\\windows\\system32\\": true,
+	"microsoft": true, "microsoft corporation": true, "windows": true, "\\program files": true,
+	"c:\\program files\\": true, "\\program files\\": true, "\\users\\": true, "c:\\users\\": true,
+	"\\appdata\\": true, "microsoft® windows® operating system": true, "hklm\\": true, "hku\\": true,
+	"\\software\\": true, "\\software\\microsoft\\": true, "\\microsoft\\windows\\": true,
+	"\\currentversion\\": true, "system": true, "nt authority\\system": true, "-": true, "/": true,
+}
+
+func needleScore(s string) int {
+	if commonNeedles[s] {
+		return 1
+	}
+	return len(s)
 }
 
 func appendNeedles(dst []needle, add ...needle) []needle {
@@ -572,7 +595,7 @@ func (it *citem) needles() ([]needle, bool) {
 		for _, res := range it.res {
 			var set []needle
 			for _, re := range res {
-				lits, ok := regexLiterals(re.String())
+				lits, ok := regexLiterals(re.re.String())
 				if !ok {
 					return nil, true
 				}
@@ -611,17 +634,36 @@ func (p *strPattern) literal() (string, bool) {
 		if p.isNum && strconv.FormatFloat(p.num, 'f', -1, 64) != p.s {
 			return "", false // a numeric event value would be written differently
 		}
-		return lowerString(p.s), p.s != ""
+		n := asciiRun(lowerString(p.s))
+		return n, n != ""
 	case mGlob:
 		best := ""
 		for _, t := range p.glob {
-			if t.kind == sigma.Literal && len(t.lit) > len(best) {
-				best = t.lit
+			if t.kind == sigma.Literal {
+				if n := asciiRun(lowerString(t.lit)); len(n) > len(best) {
+					best = n
+				}
 			}
 		}
-		return lowerString(best), best != ""
+		return best, best != ""
 	}
 	return "", false
+}
+
+// asciiRun returns the longest run of ASCII bytes in s: needles stay ASCII,
+// which keeps the automata's byte classes (and tables) small; a substring of
+// a required literal is itself required.
+func asciiRun(s string) string {
+	best, start := "", 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] >= 0x80 {
+			if i-start > len(best) {
+				best = s[start:i]
+			}
+			start = i + 1
+		}
+	}
+	return best
 }
 
 // Legacy aggregations -----------------------------------------------------

@@ -202,11 +202,39 @@ func (it *citem) eval(d *scratch) bool {
 	return false
 }
 
-type regexpT = regexp.Regexp
+// cregex is a compiled regular expression with a cheap necessary condition:
+// when the expression needs a run of at least minRun characters of one
+// ASCII class (e.g. [a-f0-9]{64}), inputs without such a run are rejected
+// before the regexp engine runs.
+type cregex struct {
+	re     *regexp.Regexp
+	class  [256]bool
+	minRun int
+}
 
-func anyRegex(res []*regexpT, s string) bool {
+func (c *cregex) match(s string) bool {
+	if c.minRun > 0 {
+		run, ok := 0, false
+		for i := 0; i < len(s); i++ {
+			if c.class[s[i]] {
+				if run++; run >= c.minRun {
+					ok = true
+					break
+				}
+			} else {
+				run = 0
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return c.re.MatchString(s)
+}
+
+func anyRegex(res []*cregex, s string) bool {
 	for _, re := range res {
-		if re.MatchString(s) {
+		if re.match(s) {
 			return true
 		}
 	}
@@ -290,7 +318,7 @@ func (it *citem) evalKeywords(d *scratch) bool {
 	raw, low := d.allValues()
 	switch it.op {
 	case sigma.OpRegex:
-		test := func(res []*regexpT) bool {
+		test := func(res []*cregex) bool {
 			for _, s := range raw {
 				if anyRegex(res, s) {
 					return true

@@ -109,7 +109,7 @@ func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
 	}
 	switch re.Op {
 	case syntax.OpLiteral:
-		return []string{lowerString(string(re.Rune))}, true
+		return []string{asciiRun(lowerString(string(re.Rune)))}, true
 	case syntax.OpCapture:
 		return reLits(re.Sub[0], depth+1)
 	case syntax.OpPlus:
@@ -126,7 +126,7 @@ func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
 		var run []rune
 		flush := func() {
 			if len(run) > 0 {
-				cand := []string{lowerString(string(run))}
+				cand := []string{asciiRun(lowerString(string(run)))}
 				if !found || litBetter(cand, best) {
 					best, found = cand, true
 				}
@@ -178,4 +178,72 @@ func litBetter(a, b []string) bool {
 		return ma > mb
 	}
 	return len(a) < len(b)
+}
+
+// minClassRun is the shortest run worth checking before running a regexp.
+const minClassRun = 8
+
+// regexClassRun finds the longest run of one ASCII character class that
+// every match of expr contains (a repeat with a minimum count in the
+// top-level sequence), for cregex's quick rejection.
+func regexClassRun(expr string) (class [256]bool, minRun int) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return class, 0
+	}
+	var subs []*syntax.Regexp
+	switch re.Op {
+	case syntax.OpConcat:
+		subs = re.Sub
+	default:
+		subs = []*syntax.Regexp{re}
+	}
+	for _, sub := range subs {
+		for sub.Op == syntax.OpCapture {
+			sub = sub.Sub[0]
+		}
+		if sub.Op != syntax.OpRepeat || sub.Min < minClassRun || sub.Min <= minRun {
+			continue
+		}
+		cc := sub.Sub[0]
+		var tbl [256]bool
+		ok := false
+		switch cc.Op {
+		case syntax.OpCharClass:
+			ok = true
+			for i := 0; i+1 < len(cc.Rune); i += 2 {
+				lo, hi := cc.Rune[i], cc.Rune[i+1]
+				if hi >= 0x80 {
+					ok = false // non-ASCII members: bytes would not map one to one
+					break
+				}
+				for r := lo; r <= hi; r++ {
+					tbl[r] = true
+				}
+			}
+		case syntax.OpLiteral:
+			if len(cc.Rune) == 1 && cc.Rune[0] < 0x80 {
+				ok = true
+				tbl[cc.Rune[0]] = true
+				if cc.Flags&syntax.FoldCase != 0 {
+					r := cc.Rune[0]
+					tbl[unicodeSimpleFold(r)] = true
+				}
+			}
+		}
+		if ok {
+			class, minRun = tbl, sub.Min
+		}
+	}
+	return class, minRun
+}
+
+func unicodeSimpleFold(r rune) rune {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return r - 'a' + 'A'
+	case r >= 'A' && r <= 'Z':
+		return r - 'A' + 'a'
+	}
+	return r
 }

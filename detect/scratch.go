@@ -24,10 +24,12 @@ type scratch struct {
 	cands   []int32
 	out     []int32
 
-	allGen uint32
-	allRaw []string
-	allLow []string
-	allBuf []byte
+	allGen    uint32
+	allLowGen uint32
+	allRaw    []string
+	allLow    []string
+	allBuf    []byte
+	ends      []int
 }
 
 // fval is the cached value of one Sigma field for the current event.
@@ -61,7 +63,7 @@ func (e *Engine) getScratch(rs *RuleSet) *scratch {
 		d.itemRes = make([]bool, len(rs.items))
 		d.candGen = make([]uint32, len(rs.rules))
 		d.gen = 0
-		d.allGen = 0
+		d.allGen, d.allLowGen = 0, 0
 	}
 	return d
 }
@@ -77,7 +79,7 @@ func (d *scratch) begin(ev *event.Event, plan *classPlan) {
 		}
 		clear(d.itemGen)
 		clear(d.candGen)
-		d.allGen = 0
+		d.allGen, d.allLowGen = 0, 0
 		d.gen = 1
 	}
 }
@@ -155,14 +157,14 @@ func (d *scratch) lower(v *fval) {
 		return
 	}
 	v.buf = v.buf[:0]
-	ends := make([]int, 0, len(v.lst))
+	d.ends = d.ends[:0]
 	for _, s := range v.lst {
 		v.buf = appendLower(v.buf, s)
-		ends = append(ends, len(v.buf))
+		d.ends = append(d.ends, len(v.buf))
 	}
 	v.lowLst = v.lowLst[:0]
 	start := 0
-	for _, end := range ends {
+	for _, end := range d.ends {
 		v.lowLst = append(v.lowLst, bytesString(v.buf[start:end]))
 		start = end
 	}
@@ -194,11 +196,10 @@ func (d *scratch) each(v *fval, lowered bool, fn func(string) bool) bool {
 	return false
 }
 
-// allValues returns every string value of the event (for keyword
-// searches), raw and lower-cased.
-func (d *scratch) allValues() (raw, low []string) {
+// rawValues returns every string value of the event (for keyword searches).
+func (d *scratch) rawValues() []string {
 	if d.allGen == d.gen {
-		return d.allRaw, d.allLow
+		return d.allRaw
 	}
 	d.allGen = d.gen
 	d.allRaw = d.allRaw[:0]
@@ -221,19 +222,29 @@ func (d *scratch) allValues() (raw, low []string) {
 		}
 		return true
 	})
+	return d.allRaw
+}
+
+// allValues returns every string value of the event, raw and lower-cased.
+func (d *scratch) allValues() (raw, low []string) {
+	raw = d.rawValues()
+	if d.allLowGen == d.gen {
+		return raw, d.allLow
+	}
+	d.allLowGen = d.gen
 	d.allBuf = d.allBuf[:0]
-	ends := make([]int, 0, len(d.allRaw))
-	for _, s := range d.allRaw {
+	d.ends = d.ends[:0]
+	for _, s := range raw {
 		d.allBuf = appendLower(d.allBuf, s)
-		ends = append(ends, len(d.allBuf))
+		d.ends = append(d.ends, len(d.allBuf))
 	}
 	d.allLow = d.allLow[:0]
 	start := 0
-	for _, end := range ends {
+	for _, end := range d.ends {
 		d.allLow = append(d.allLow, bytesString(d.allBuf[start:end]))
 		start = end
 	}
-	return d.allRaw, d.allLow
+	return raw, d.allLow
 }
 
 // Hit marks a rule as a candidate (the prefilter's callback).
@@ -251,9 +262,12 @@ func (d *scratch) candidates() []int32 {
 	for i := range p.scans {
 		sc := &p.scans[i]
 		if sc.fid < 0 {
-			_, low := d.allValues()
-			for _, s := range low {
-				sc.ac.Scan(s, d)
+			for _, s := range d.rawValues() {
+				if isASCII(s) {
+					sc.ac.Scan(s, d)
+				} else {
+					sc.ac.Scan(lowerString(s), d)
+				}
 			}
 			continue
 		}
