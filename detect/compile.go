@@ -141,10 +141,7 @@ func (e *Engine) Compile(rules []*sigma.Rule) *RuleSet {
 		rs.Loaded[sigma.KindDetection]++
 	}
 	c.compileCorrelations(correlations, byRef, internal)
-	for _, f := range c.filters {
-		rs.Loaded[sigma.KindFilter]++
-		_ = f
-	}
+	rs.Loaded[sigma.KindFilter] = len(c.filters)
 	return rs
 }
 
@@ -423,7 +420,7 @@ func (c *compiler) expand(r *sigma.Rule, s sigma.String) []sigma.String {
 		}
 		vals, ok := c.e.placeholders[t.Text]
 		if !ok || len(vals) == 0 {
-			c.warn(r, "placeholder %%%s%% has no values: the tests using it never match", t.Text)
+			c.warn(r, "placeholder %%%s%% has no values: the values using it never match", t.Text)
 			return nil
 		}
 		var next []sigma.String
@@ -435,7 +432,7 @@ func (c *compiler) expand(r *sigma.Rule, s sigma.String) []sigma.String {
 			}
 		}
 		if len(next) > sigma.MaxVariants {
-			c.warn(r, "placeholder %%%s%% expands into more than %d values; the test never matches", t.Text, sigma.MaxVariants)
+			c.warn(r, "placeholder %%%s%% expands into more than %d values; the values using it never match", t.Text, sigma.MaxVariants)
 			return nil
 		}
 		out = next
