@@ -105,15 +105,20 @@ func (s String) HasPlaceholders() bool {
 	return false
 }
 
-// String renders s back in Sigma notation (wildcards and escapes).
-func (s String) String() string {
+// String renders s back in Sigma notation (wildcards and escapes), as a
+// value under the expand modifier.
+func (s String) String() string { return s.Render(true) }
+
+// Render renders s in Sigma notation; with placeholders, a literal '%' is
+// escaped so that ParseString(s.Render(p), p) gives s back.
+func (s String) Render(placeholders bool) string {
 	var b strings.Builder
 	for _, t := range s {
 		switch t.Kind {
 		case Literal:
 			for i := 0; i < len(t.Text); i++ {
 				c := t.Text[i]
-				if c == '*' || c == '?' || c == '\\' {
+				if c == '*' || c == '?' || c == '\\' || (placeholders && c == '%') {
 					b.WriteByte('\\')
 				}
 				b.WriteByte(c)
