@@ -104,8 +104,10 @@ type ECSClassifier struct {
 type Mapping struct {
 	cfg Config
 
-	// Windows lookups: channel (lower-cased) -> service; service -> event ID -> categories.
-	chanService map[string]string
+	// Windows lookups: channel (as given and lower-cased) -> services (one
+	// channel may carry two names, e.g. SigmaHQ rules and thor.yml disagree
+	// on the Service Bus one); service -> event ID -> categories.
+	chanService map[string][]string
 	catIndex    map[string]map[string][]int // service -> event id -> indices in cfg.Windows.Categories
 	classifiers []classifier
 
@@ -188,17 +190,22 @@ func compile(cfg Config) (*Mapping, error) {
 	}
 	m := &Mapping{
 		cfg:         cfg,
-		chanService: map[string]string{},
+		chanService: map[string][]string{},
 		catIndex:    map[string]map[string][]int{},
 		classes:     map[string]*Class{},
 	}
-	for svc, chans := range cfg.Windows.Services {
-		for _, ch := range chans {
-			if prev, dup := m.chanService[strings.ToLower(ch)]; dup && prev != svc {
-				return nil, fmt.Errorf("channel %q maps to both services %q and %q", ch, prev, svc)
+	svcNames := make([]string, 0, len(cfg.Windows.Services))
+	for svc := range cfg.Windows.Services {
+		svcNames = append(svcNames, svc)
+	}
+	sort.Strings(svcNames)
+	for _, svc := range svcNames {
+		for _, ch := range cfg.Windows.Services[svc] {
+			for _, k := range []string{ch, strings.ToLower(ch)} {
+				if !slices.Contains(m.chanService[k], svc) {
+					m.chanService[k] = append(m.chanService[k], svc)
+				}
 			}
-			m.chanService[strings.ToLower(ch)] = svc
-			m.chanService[ch] = svc
 		}
 	}
 	for i, c := range cfg.Windows.Categories {
@@ -360,11 +367,18 @@ func (m *Mapping) Classify(ev *event.Event) *Class {
 // windowsClass classifies a Windows event by channel, event ID and the
 // where-conditions of the categories that apply.
 func (m *Mapping) windowsClass(f Format, channel, eid string, ev *event.Event, dataPrefix string) *Class {
-	svc, ok := m.chanService[channel]
+	svcs, ok := m.chanService[channel]
 	if !ok {
-		svc = m.chanService[strings.ToLower(channel)]
+		svcs = m.chanService[strings.ToLower(channel)]
 	}
-	cats := m.catIndex[svc][eid]
+	svc := ""
+	var cats []int
+	for _, s := range svcs {
+		if c := m.catIndex[s][eid]; len(c) > 0 {
+			cats = append(cats, c...)
+		}
+		svc += s + ","
+	}
 	var mask uint64
 	for bit, ci := range cats {
 		if bit >= 64 {
@@ -388,10 +402,7 @@ func (m *Mapping) windowsClass(f Format, channel, eid string, ev *event.Event, d
 	if c := m.cached(key); c != nil {
 		return c
 	}
-	c := &Class{Format: f, Products: []string{"windows"}}
-	if svc != "" {
-		c.Services = []string{svc}
-	}
+	c := &Class{Format: f, Products: []string{"windows"}, Services: slices.Clone(svcs)}
 	c.renames = map[string]string{}
 	for bit, ci := range cats {
 		if bit < 64 && mask&(1<<bit) != 0 {
