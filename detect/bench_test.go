@@ -63,6 +63,7 @@ func benchMatch(b *testing.B, rules []*sigma.Rule, evs []*event.Event, opts Opti
 	matches := 0
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		ms = e.Match(evs[i], ms[:0])
@@ -71,6 +72,7 @@ func benchMatch(b *testing.B, rules []*sigma.Rule, evs []*event.Event, opts Opti
 			i = 0
 		}
 	}
+	reportCPU(b, cpu0)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(rs.Len()), "rules")
 	b.ReportMetric(float64(matches)/float64(b.N), "matches/event")
@@ -115,6 +117,7 @@ func BenchmarkParseAndMatch(b *testing.B) {
 	var ms []Match
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		ev, err := ParseEvent(lines[i])
@@ -126,6 +129,7 @@ func BenchmarkParseAndMatch(b *testing.B) {
 			i = 0
 		}
 	}
+	reportCPU(b, cpu0)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
