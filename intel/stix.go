@@ -19,30 +19,32 @@ const MaxBundleSize = 256 << 20
 
 // stixObject holds the properties of STIX 2.1 objects the importer reads.
 type stixObject struct {
-	Type               string          `json:"type"`
-	ID                 string          `json:"id"`
-	Name               string          `json:"name"`
-	Description        string          `json:"description"`
-	Pattern            string          `json:"pattern"`
-	PatternType        string          `json:"pattern_type"`
-	ValidFrom          string          `json:"valid_from"`
-	ValidUntil         string          `json:"valid_until"`
-	Labels             []string        `json:"labels"`
-	IndicatorTypes     []string        `json:"indicator_types"`
-	Confidence         *int            `json:"confidence"`
-	Revoked            bool            `json:"revoked"`
-	CreatedByRef       string          `json:"created_by_ref"`
-	ObjectMarkingRefs  []string        `json:"object_marking_refs"`
-	RelationshipType   string          `json:"relationship_type"`
-	SourceRef          string          `json:"source_ref"`
-	TargetRef          string          `json:"target_ref"`
-	DefinitionType     string          `json:"definition_type"`
-	Definition         json.RawMessage `json:"definition"`
-	Aliases            []string        `json:"aliases"`
-	Value              string          `json:"value"`
-	Key                string          `json:"key"`
-	Hashes             map[string]string `json:"hashes"`
-	KillChainPhases    []struct{ PhaseName string `json:"phase_name"` } `json:"kill_chain_phases"`
+	Type              string            `json:"type"`
+	ID                string            `json:"id"`
+	Name              string            `json:"name"`
+	Description       string            `json:"description"`
+	Pattern           string            `json:"pattern"`
+	PatternType       string            `json:"pattern_type"`
+	ValidFrom         string            `json:"valid_from"`
+	ValidUntil        string            `json:"valid_until"`
+	Labels            []string          `json:"labels"`
+	IndicatorTypes    []string          `json:"indicator_types"`
+	Confidence        *int              `json:"confidence"`
+	Revoked           bool              `json:"revoked"`
+	CreatedByRef      string            `json:"created_by_ref"`
+	ObjectMarkingRefs []string          `json:"object_marking_refs"`
+	RelationshipType  string            `json:"relationship_type"`
+	SourceRef         string            `json:"source_ref"`
+	TargetRef         string            `json:"target_ref"`
+	DefinitionType    string            `json:"definition_type"`
+	Definition        json.RawMessage   `json:"definition"`
+	Aliases           []string          `json:"aliases"`
+	Value             string            `json:"value"`
+	Key               string            `json:"key"`
+	Hashes            map[string]string `json:"hashes"`
+	KillChainPhases   []struct {
+		PhaseName string `json:"phase_name"`
+	} `json:"kill_chain_phases"`
 	ExternalReferences []struct {
 		SourceName string `json:"source_name"`
 		ExternalID string `json:"external_id"`
