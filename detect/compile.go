@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"bianque/detect/sigma"
+	"bianque/event"
 )
 
 // crule is a compiled detection rule.
@@ -776,8 +777,15 @@ func (c *compiler) attachFeed(b *crule, cc *ccorr, slot int32, name string) erro
 
 func (fs *feedSpec) make(d *scratch) feed {
 	f := feed{corr: fs.corr, slot: fs.slot}
-	if len(fs.groupFids) > 0 {
+	// Windows of different tenants never mix: the tenant is part of the group.
+	tenant := d.ev.Str(event.OrganizationID)
+	f.tenant = tenant
+	if len(fs.groupFids) > 0 || tenant != "" {
 		var b strings.Builder
+		if tenant != "" {
+			b.WriteString(tenant)
+			b.WriteByte(0x1e)
+		}
 		f.gvals = make([]string, len(fs.groupFids))
 		for i, fid := range fs.groupFids {
 			if i > 0 {

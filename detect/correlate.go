@@ -194,6 +194,8 @@ type EventRef struct {
 type CorrelationMatch struct {
 	Rule *RuleInfo
 	Type sigma.CorrelationType
+	// Tenant is the organization.id of the events (windows never mix tenants).
+	Tenant string
 	// Group holds the group-by field values of the firing group.
 	Group map[string]string
 	// Value is the aggregate that satisfied the condition: the event count,
@@ -228,6 +230,7 @@ type corrState struct {
 
 type group struct {
 	key     string
+	tenant  string
 	gvals   []string
 	entries []entry
 	dropped int
@@ -284,7 +287,7 @@ func (c *Correlator) Feed(seq int64, ms []Match, dst []CorrelationMatch) []Corre
 		for _, f := range m.feeds {
 			e := entry{t: t, refs: []EventRef{{Seq: seq, Event: m.Event, Rule: m.Rule, Time: t}},
 				value: f.value, hasV: f.hasV, slot: f.slot, seq: seq}
-			dst = c.add(f.corr, f.group, f.gvals, e, dst)
+			dst = c.add(f.corr, f.group, f.gvals, f.tenant, e, dst)
 		}
 	}
 	return dst
@@ -355,12 +358,12 @@ func (c *Correlator) state(cc *ccorr) *corrState {
 }
 
 // add puts one entry into a correlation group and evaluates it.
-func (c *Correlator) add(cc *ccorr, gkey string, gvals []string, e entry, dst []CorrelationMatch) []CorrelationMatch {
+func (c *Correlator) add(cc *ccorr, gkey string, gvals []string, tenant string, e entry, dst []CorrelationMatch) []CorrelationMatch {
 	st := c.state(cc)
 	c.sweep(st)
 	g := st.groups[gkey]
 	if g == nil {
-		g = &group{key: gkey, gvals: gvals}
+		g = &group{key: gkey, gvals: gvals, tenant: tenant}
 		st.groups[gkey] = g
 	}
 	if e.hasV {
@@ -372,7 +375,7 @@ func (c *Correlator) add(cc *ccorr, gkey string, gvals []string, e entry, dst []
 	case cc.upper:
 		if len(g.entries) > 0 && e.t.Sub(g.start) > cc.span {
 			dst = c.close(st, g, dst)
-			g = &group{key: gkey, gvals: gvals}
+			g = &group{key: gkey, gvals: gvals, tenant: tenant}
 			st.groups[gkey] = g
 		}
 		if len(g.entries) == 0 {
@@ -488,7 +491,7 @@ func (c *Correlator) close(st *corrState, g *group, dst []CorrelationMatch) []Co
 // fire emits a correlation match for the group and resets it.
 func (c *Correlator) fire(st *corrState, g *group, v float64, seq int64, dst []CorrelationMatch) []CorrelationMatch {
 	cc := st.cc
-	cm := CorrelationMatch{Rule: cc.info, Type: cc.typ, Value: v, Seq: seq, Dropped: g.dropped}
+	cm := CorrelationMatch{Rule: cc.info, Type: cc.typ, Tenant: g.tenant, Value: v, Seq: seq, Dropped: g.dropped}
 	if len(cc.groupBy) > 0 {
 		cm.Group = make(map[string]string, len(cc.groupBy))
 		for i, name := range cc.groupBy {
@@ -515,6 +518,10 @@ func (c *Correlator) fire(st *corrState, g *group, v float64, seq int64, dst []C
 	for _, pf := range cc.parents {
 		gv := make([]string, len(pf.gidx))
 		var key strings.Builder
+		if g.tenant != "" {
+			key.WriteString(g.tenant)
+			key.WriteByte(0x1e)
+		}
 		for i, idx := range pf.gidx {
 			if i > 0 {
 				key.WriteByte(0x1f)
@@ -526,7 +533,7 @@ func (c *Correlator) fire(st *corrState, g *group, v float64, seq int64, dst []C
 		}
 		e := entry{t: cm.End, refs: cm.Events, slot: pf.slot, seq: seq,
 			value: fmt.Sprint(v), hasV: true}
-		dst = c.add(pf.corr, key.String(), gv, e, dst)
+		dst = c.add(pf.corr, key.String(), gv, g.tenant, e, dst)
 	}
 	return dst
 }

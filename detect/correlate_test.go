@@ -422,3 +422,28 @@ func TestCorrelationSurvivesReload(t *testing.T) {
 		t.Fatalf("window lost across reload: %v", got)
 	}
 }
+
+// TestCorrelationTenantsDoNotMix keeps the windows of two hospitals apart
+// even when the grouped values are equal.
+func TestCorrelationTenantsDoNotMix(t *testing.T) {
+	corr := corrRule("event_count", "failed_logon", "IpAddress", "5m", "    condition: {gte: 2}")
+	rules, _ := sigma.Parse("c.yml", []byte(baseRules+"---\n"+corr))
+	e := New(Options{})
+	e.Load(rules)
+	c := NewCorrelator(nil)
+	ev := func(tenant string, at time.Duration) *event.Event {
+		x := secEvent(at, "4625", map[string]string{"IpAddress": "10.0.0.1"})
+		x.Set(event.OrganizationID, tenant)
+		return x
+	}
+	var got []CorrelationMatch
+	got = c.Feed(0, e.Match(ev("hospital-a", 0), nil), got)
+	got = c.Feed(1, e.Match(ev("hospital-b", time.Minute), nil), got)
+	if len(got) != 0 {
+		t.Fatalf("tenants mixed: %+v", got)
+	}
+	got = c.Feed(2, e.Match(ev("hospital-b", 2*time.Minute), nil), got)
+	if len(got) != 1 || got[0].Tenant != "hospital-b" || describe(got[0]) != "[1 2]@2{IpAddress=10.0.0.1}=2" {
+		t.Fatalf("firing %+v", got)
+	}
+}

@@ -121,12 +121,13 @@ type Match struct {
 
 // feed is a match's contribution to one correlation.
 type feed struct {
-	corr  *ccorr
-	slot  int32 // the position of the matched rule in the correlation's rules
-	group string
-	gvals []string
-	value string
-	hasV  bool
+	corr   *ccorr
+	slot   int32 // the position of the matched rule in the correlation's rules
+	group  string
+	gvals  []string
+	tenant string
+	value  string
+	hasV   bool
 }
 
 // RuleError reports a rule that did not compile (or compiled with a caveat).
