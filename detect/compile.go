@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"bianque/detect/internal/ahocorasick"
 	"bianque/detect/sigma"
 	"bianque/event"
 )
@@ -61,8 +62,12 @@ type citem struct {
 	cased  bool
 	// OpMatch: per value, its variants.
 	vals [][]strPattern
+	// flat holds every variant of every value, for OR items.
+	flat []strPattern
 	// eqSet answers OR items whose every pattern is an equality.
 	eqSet map[string]struct{}
+	// containsAC answers OR items with many values that are all "contains".
+	containsAC *ahocorasick.Matcher
 	// OpRegex: per value, its variants.
 	res      [][]*cregex
 	cidrs    []netip.Prefix
@@ -208,6 +213,10 @@ func (c *compiler) newRule(r *sigma.Rule, info *RuleInfo, expr sigma.Expr) (*cru
 					}
 					ids = append(ids, id)
 				}
+				// AND is order-free: test the cheapest items first.
+				slices.SortStableFunc(ids, func(a, b int32) int {
+					return c.rs.items[a].cost() - c.rs.items[b].cost()
+				})
 				cs.alts = append(cs.alts, ids)
 			}
 			names[prefix+name] = int32(len(cr.searches))
@@ -355,6 +364,10 @@ func (c *compiler) item(r *sigma.Rule, it *sigma.Item) (int32, error) {
 			if allEq && len(eqs) > 4 {
 				ci.eqSet = eqs
 			}
+			ci.containsAC = containsAutomaton(ci)
+		}
+		for _, pats := range ci.vals {
+			ci.flat = append(ci.flat, pats...)
 		}
 	case sigma.OpRegex:
 		for _, variants := range it.Values {
@@ -407,6 +420,32 @@ func (c *compiler) item(r *sigma.Rule, it *sigma.Item) (int32, error) {
 	c.rs.items = append(c.rs.items, ci)
 	c.itemKeys[k] = ci.id
 	return ci.id, nil
+}
+
+// containsAutomaton builds one automaton for an OR item of many
+// case-insensitive "contains" values, so that a long list costs one pass.
+func containsAutomaton(ci *citem) *ahocorasick.Matcher {
+	const minValues = 12
+	if ci.cased || ci.all || ci.negate {
+		return nil
+	}
+	var needles []string
+	for _, pats := range ci.vals {
+		for _, p := range pats {
+			if p.kind != mContains || p.s == "" {
+				return nil
+			}
+			needles = append(needles, p.s)
+		}
+	}
+	if len(needles) < minValues {
+		return nil
+	}
+	ac, err := ahocorasick.Build(needles, make([]int32, len(needles)))
+	if err != nil {
+		return nil
+	}
+	return ac
 }
 
 // expand replaces placeholders with every combination of their values.
@@ -539,7 +578,7 @@ func minScore(s []needle) int {
 // commonNeedles occur in most events of Windows process, file and registry
 // telemetry; as prefilter needles they would select almost every rule.
 var commonNeedles = map[string]bool{
-	".exe": true, ".dll": true, "\\": true, "c:\\": true, "c:\\windows\\": true, "\\windows\\": true,
+	".exe": true, ".dll": true, ".js": true, ".doc": true, "exe": true, "dll": true, ".com": true, "\\": true, "c:\\": true, "c:\\windows\\": true, "\\windows\\": true,
 	"\\system32\\": true, "c:\\windows\\system32\\": true, "\\windows\\system32\\": true,
 	"microsoft": true, "microsoft corporation": true, "windows": true, "\\program files": true,
 	"c:\\program files\\": true, "\\program files\\": true, "\\users\\": true, "c:\\users\\": true,
@@ -562,6 +601,44 @@ func appendNeedles(dst []needle, add ...needle) []needle {
 		}
 	}
 	return dst
+}
+
+// cost estimates the work of evaluating the item, to order AND-ed items.
+func (it *citem) cost() int {
+	switch it.op {
+	case sigma.OpExists:
+		return 1
+	case sigma.OpRegex:
+		n := 0
+		for _, r := range it.res {
+			n += len(r)
+		}
+		return 50 * n
+	case sigma.OpFieldRef, sigma.OpCIDR, sigma.OpCompare:
+		return 10
+	}
+	if it.fid < 0 {
+		return 200 // keywords read every value
+	}
+	if it.eqSet != nil || it.containsAC != nil {
+		return 4
+	}
+	n := 0
+	for _, pats := range it.vals {
+		for _, p := range pats {
+			switch p.kind {
+			case mEq:
+				n += 1
+			case mPrefix, mSuffix:
+				n += 2
+			case mContains:
+				n += 4
+			default:
+				n += 8
+			}
+		}
+	}
+	return n
 }
 
 // needles returns the literals one of which must occur for the item to hold.
@@ -632,13 +709,13 @@ func (p *strPattern) literal() (string, bool) {
 		if p.isNum && strconv.FormatFloat(p.num, 'f', -1, 64) != p.s {
 			return "", false // a numeric event value would be written differently
 		}
-		n := asciiRun(lowerString(p.s))
+		n := needleOf(lowerString(p.s))
 		return n, n != ""
 	case mGlob:
 		best := ""
 		for _, t := range p.glob {
 			if t.kind == sigma.Literal {
-				if n := asciiRun(lowerString(t.lit)); len(n) > len(best) {
+				if n := needleOf(lowerString(t.lit)); needleScore(n) > needleScore(best) {
 					best = n
 				}
 			}
@@ -648,9 +725,26 @@ func (p *strPattern) literal() (string, bool) {
 	return "", false
 }
 
-// asciiRun returns the longest run of ASCII bytes in s: needles stay ASCII,
-// which keeps the automata's byte classes (and tables) small; a substring of
-// a required literal is itself required.
+// needleOf picks the needle of a lower-cased literal: its longest ASCII run
+// when that is long enough, which keeps the per-field automata small, else
+// the whole literal (whose non-ASCII bytes go to a second automaton that
+// only scans non-ASCII values). A substring of a required literal is
+// itself required.
+func needleOf(lit string) string {
+	if n := asciiRun(lit); len(n) == len(lit) || len(n) >= 4 && !commonNeedles[n] {
+		// Long needles only grow the automaton: their last bytes are as rare.
+		if len(n) > maxNeedle {
+			n = n[len(n)-maxNeedle:]
+		}
+		return n
+	}
+	return lit
+}
+
+// maxNeedle bounds the length of ASCII prefilter needles.
+const maxNeedle = 16
+
+// asciiRun returns the longest run of ASCII bytes in s.
 func asciiRun(s string) string {
 	best, start := "", 0
 	for i := 0; i <= len(s); i++ {

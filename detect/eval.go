@@ -267,40 +267,74 @@ func hasNull(pats []strPattern) bool {
 	return false
 }
 
+// anyHit records whether an automaton reported anything.
+type anyHit bool
+
+func (h *anyHit) Hit(int32) { *h = true }
+
 // matchAny reports whether any value of the item matches the field.
 func (it *citem) matchAny(d *scratch, v *fval) bool {
-	if it.eqSet != nil {
-		return d.each(v, !it.cased, func(s string) bool {
-			_, ok := it.eqSet[s]
-			return ok
-		})
+	if v.lst == nil {
+		s := v.str
+		if !it.cased {
+			d.lower(v)
+			s = v.low
+		}
+		return it.anyPattern(d, s, v.raw)
 	}
-	for i := range it.vals {
-		if it.matchValue(d, v, i) {
+	return d.each(v, !it.cased, func(s string) bool { return it.anyPattern(d, s, v.raw) })
+}
+
+// anyPattern tests one (lowered unless cased) string against every value.
+func (it *citem) anyPattern(d *scratch, s string, raw any) bool {
+	if it.containsAC != nil {
+		d.hit = false
+		it.containsAC.Scan(s, &d.hit)
+		return bool(d.hit)
+	}
+	if it.eqSet != nil {
+		_, ok := it.eqSet[s]
+		return ok
+	}
+	for k := range it.flat {
+		if matchPattern(&it.flat[k], s, raw) {
 			return true
 		}
 	}
 	return false
 }
 
+func matchPattern(p *strPattern, s string, raw any) bool {
+	switch p.kind {
+	case mNull, mNever:
+		return false
+	}
+	if p.match(s) {
+		return true
+	}
+	return p.isNum && p.kind == mEq && numericEqual(raw, p.num)
+}
+
 // matchValue reports whether value i (any of its variants) matches the field.
 func (it *citem) matchValue(d *scratch, v *fval, i int) bool {
 	pats := it.vals[i]
-	return d.each(v, !it.cased, func(s string) bool {
+	test := func(s string) bool {
 		for k := range pats {
-			p := &pats[k]
-			if p.kind == mNull || p.kind == mNever {
-				continue
-			}
-			if p.match(s) {
-				return true
-			}
-			if p.isNum && p.kind == mEq && numericEqual(v.raw, p.num) {
+			if matchPattern(&pats[k], s, v.raw) {
 				return true
 			}
 		}
 		return false
-	})
+	}
+	if v.lst == nil {
+		s := v.str
+		if !it.cased {
+			d.lower(v)
+			s = v.low
+		}
+		return test(s)
+	}
+	return d.each(v, !it.cased, test)
 }
 
 // numericEqual compares a typed numeric event value with a number literal.

@@ -16,13 +16,19 @@ type classPlan struct {
 	rules  []int32    // every rule of the class's log source
 	always []int32    // those without needles, evaluated on every event
 	scans  []fieldScan
+	// keyFid maps the event keys of scanned fields to their field ID: the
+	// keyword pass skips values a field automaton (which also holds the
+	// ASCII keyword needles) has already scanned.
+	keyFid map[string]int32
 }
 
 // fieldScan is the prefilter of one field: an automaton over the needles of
-// every rule on that field, reporting rule indices.
+// every rule on that field, reporting rule indices. nonASCII automata hold
+// the needles with non-ASCII bytes and only scan values that have some.
 type fieldScan struct {
-	fid int32
-	ac  *ahocorasick.Matcher
+	fid      int32
+	ac       *ahocorasick.Matcher
+	nonASCII bool
 }
 
 func (rs *RuleSet) buildPlan(cls *logsource.Class) *classPlan {
@@ -45,29 +51,65 @@ func (rs *RuleSet) buildPlan(cls *logsource.Class) *classPlan {
 			continue
 		}
 		for _, n := range r.needles {
-			a := byField[n.fid]
+			// Non-ASCII needles get their own automaton (key fid*2+1).
+			k := n.fid * 2
+			if !isASCII(n.s) {
+				k++
+			}
+			a := byField[k]
 			if a == nil {
 				a = &acc{}
-				byField[n.fid] = a
+				byField[k] = a
 			}
 			a.needles = append(a.needles, n.s)
 			a.payloads = append(a.payloads, r.idx)
 		}
 	}
-	fids := make([]int32, 0, len(byField))
-	for fid := range byField {
-		fids = append(fids, fid)
+	// ASCII keyword needles also go into every ASCII field automaton, so the
+	// keyword pass can skip the values those scan.
+	if kw := byField[-2]; kw != nil {
+		for k, a := range byField {
+			if k >= 0 && k&1 == 0 {
+				a.needles = append(a.needles, kw.needles...)
+				a.payloads = append(a.payloads, kw.payloads...)
+			}
+		}
 	}
-	slices.Sort(fids)
-	for _, fid := range fids {
-		a := byField[fid]
+	keys := make([]int32, 0, len(byField))
+	for k := range byField {
+		keys = append(keys, k)
+	}
+	// Fields first, keywords (negative keys) last.
+	slices.SortFunc(keys, func(a, b int32) int {
+		if (a < 0) != (b < 0) {
+			if a < 0 {
+				return 1
+			}
+			return -1
+		}
+		return int(a - b)
+	})
+	p.keyFid = map[string]int32{}
+	for _, k := range keys {
+		a := byField[k]
 		ac, err := ahocorasick.Build(a.needles, a.payloads)
 		if err != nil {
 			// Too large to prefilter: evaluate those rules on every event.
 			p.always = appendUnique(p.always, a.payloads...)
 			continue
 		}
-		p.scans = append(p.scans, fieldScan{fid: fid, ac: ac})
+		fid := k >> 1
+		if k < 0 {
+			fid = -1 // keywords: -2 (ASCII) and -1 (non-ASCII)
+		}
+		p.scans = append(p.scans, fieldScan{fid: fid, ac: ac, nonASCII: k&1 != 0})
+		if fid >= 0 && k&1 == 0 {
+			for _, key := range p.keys[fid] {
+				if _, dup := p.keyFid[key]; !dup {
+					p.keyFid[key] = fid
+				}
+			}
+		}
 	}
 	slices.Sort(p.always)
 	return p
@@ -103,13 +145,18 @@ func regexLiterals(expr string) ([]string, bool) {
 
 const maxRegexLiterals = 64
 
+// maxClassExpansion is the largest character class expanded into literals.
+const maxClassExpansion = 8
+
+// reLits returns literals one of which occurs in every match of re. Small
+// character classes are expanded, so that `\.[ "']` yields {". ", ".\"", ".'"}.
 func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
 	if depth > 32 {
 		return nil, false
 	}
 	switch re.Op {
 	case syntax.OpLiteral:
-		return []string{asciiRun(lowerString(string(re.Rune)))}, true
+		return []string{lowerString(string(re.Rune))}, true
 	case syntax.OpCapture:
 		return reLits(re.Sub[0], depth+1)
 	case syntax.OpPlus:
@@ -119,31 +166,39 @@ func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
 			return reLits(re.Sub[0], depth+1)
 		}
 		return nil, false
+	case syntax.OpCharClass:
+		return classLits(re)
 	case syntax.OpConcat:
-		// Merge adjacent literals first: "ab" (c|d) -> best single piece.
+		// Runs of consecutive elements with a small exact set (literals,
+		// small classes) combine by cross product; the best combined run,
+		// or the best single element's literals, wins.
 		var best []string
 		found := false
-		var run []rune
-		flush := func() {
-			if len(run) > 0 {
-				cand := []string{asciiRun(lowerString(string(run)))}
-				if !found || litBetter(cand, best) {
-					best, found = cand, true
-				}
-				run = run[:0]
+		consider := func(c []string) {
+			if len(c) > 0 && (!found || litBetter(c, best)) {
+				best, found = c, true
 			}
 		}
+		var run []string
 		for _, sub := range re.Sub {
-			if sub.Op == syntax.OpLiteral {
-				run = append(run, sub.Rune...)
+			if ex, ok := exactSet(sub); ok {
+				if run == nil {
+					run = ex
+				} else if next := cross(run, ex); next != nil {
+					run = next
+				} else {
+					consider(run)
+					run = ex
+				}
 				continue
 			}
-			flush()
-			if l, ok := reLits(sub, depth+1); ok && (!found || litBetter(l, best)) {
-				best, found = l, true
+			consider(run)
+			run = nil
+			if l, ok := reLits(sub, depth+1); ok {
+				consider(l)
 			}
 		}
-		flush()
+		consider(run)
 		return best, found
 	case syntax.OpAlternate:
 		var all []string
@@ -164,6 +219,71 @@ func reLits(re *syntax.Regexp, depth int) ([]string, bool) {
 		return all, len(all) > 0
 	}
 	return nil, false
+}
+
+// exactSet returns every string sub matches, when that is a small set of
+// lower-cased literals (a literal, or a small ASCII class, possibly with a
+// fixed repeat count of 1).
+func exactSet(sub *syntax.Regexp) ([]string, bool) {
+	switch sub.Op {
+	case syntax.OpLiteral:
+		return []string{lowerString(string(sub.Rune))}, true
+	case syntax.OpCharClass:
+		return classLits(sub)
+	case syntax.OpCapture:
+		return exactSet(sub.Sub[0])
+	case syntax.OpRepeat:
+		if sub.Min == sub.Max && sub.Min >= 1 && sub.Min <= 4 {
+			one, ok := exactSet(sub.Sub[0])
+			if !ok {
+				return nil, false
+			}
+			out := one
+			for i := 1; i < sub.Min; i++ {
+				if out = cross(out, one); out == nil {
+					return nil, false
+				}
+			}
+			return out, true
+		}
+	}
+	return nil, false
+}
+
+// classLits lists the members of a small ASCII character class, lower-cased.
+func classLits(re *syntax.Regexp) ([]string, bool) {
+	var out []string
+	for i := 0; i+1 < len(re.Rune); i += 2 {
+		lo, hi := re.Rune[i], re.Rune[i+1]
+		if hi >= 0x80 || int(hi-lo) >= maxClassExpansion {
+			return nil, false
+		}
+		for r := lo; r <= hi; r++ {
+			s := lowerString(string(r))
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+			if len(out) > maxClassExpansion {
+				return nil, false
+			}
+		}
+	}
+	return out, len(out) > 0
+}
+
+// cross concatenates every string of a with every one of b, or returns nil
+// when the product is too large.
+func cross(a, b []string) []string {
+	if len(a)*len(b) > maxRegexLiterals {
+		return nil
+	}
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	return out
 }
 
 func litBetter(a, b []string) bool {

@@ -30,6 +30,8 @@ type scratch struct {
 	allLow    []string
 	allBuf    []byte
 	ends      []int
+	kwBuf     []byte
+	hit       anyHit
 }
 
 // fval is the cached value of one Sigma field for the current event.
@@ -37,6 +39,7 @@ type fval struct {
 	gen uint32
 	ok  bool
 	raw any
+	key string   // the event key the value was read from
 	str string   // the scalar value (or the first element of a list)
 	lst []string // list elements, nil for scalars
 	own []string // storage for converted lists
@@ -99,6 +102,7 @@ func (d *scratch) field(fid int32) *fval {
 			continue
 		}
 		if v.set(raw) {
+			v.key = k
 			break
 		}
 	}
@@ -247,6 +251,51 @@ func (d *scratch) allValues() (raw, low []string) {
 	return raw, d.allLow
 }
 
+// scanKeywords runs a keyword automaton over the values of the event. The
+// ASCII automaton skips values a field automaton has scanned already (its
+// needles are in there too); the non-ASCII one reads only non-ASCII values.
+func (d *scratch) scanKeywords(sc *fieldScan) {
+	scan := func(s string) {
+		switch {
+		case isASCII(s):
+			if !sc.nonASCII {
+				sc.ac.Scan(s, d)
+			}
+		default:
+			d.kwBuf = appendLower(d.kwBuf[:0], s)
+			sc.ac.Scan(bytesString(d.kwBuf), d)
+		}
+	}
+	d.ev.Range(func(k string, val any) bool {
+		if !sc.nonASCII {
+			if fid, ok := d.plan.keyFid[k]; ok {
+				if v := &d.vals[fid]; v.gen == d.gen && v.ok && v.key == k {
+					return true
+				}
+			}
+		}
+		switch x := val.(type) {
+		case string:
+			scan(x)
+		case []string:
+			for _, s := range x {
+				scan(s)
+			}
+		case []any:
+			for _, el := range x {
+				if s, ok := event.Stringify(el); ok {
+					scan(s)
+				}
+			}
+		default:
+			if s, ok := event.Stringify(val); ok {
+				scan(s)
+			}
+		}
+		return true
+	})
+}
+
 // Hit marks a rule as a candidate (the prefilter's callback).
 func (d *scratch) Hit(rule int32) {
 	if d.candGen[rule] != d.gen {
@@ -262,13 +311,7 @@ func (d *scratch) candidates() []int32 {
 	for i := range p.scans {
 		sc := &p.scans[i]
 		if sc.fid < 0 {
-			for _, s := range d.rawValues() {
-				if isASCII(s) {
-					sc.ac.Scan(s, d)
-				} else {
-					sc.ac.Scan(lowerString(s), d)
-				}
-			}
+			d.scanKeywords(sc)
 			continue
 		}
 		v := d.field(sc.fid)
@@ -276,9 +319,12 @@ func (d *scratch) candidates() []int32 {
 			continue
 		}
 		if v.lst == nil {
-			if isASCII(v.str) {
-				sc.ac.Scan(v.str, d)
-			} else {
+			switch {
+			case isASCII(v.str):
+				if !sc.nonASCII {
+					sc.ac.Scan(v.str, d)
+				}
+			default:
 				d.lower(v)
 				sc.ac.Scan(v.low, d)
 			}
@@ -286,6 +332,9 @@ func (d *scratch) candidates() []int32 {
 		}
 		d.lower(v)
 		for _, s := range v.lowLst {
+			if sc.nonASCII && isASCII(s) {
+				continue
+			}
 			sc.ac.Scan(s, d)
 		}
 	}

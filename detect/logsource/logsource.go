@@ -371,13 +371,13 @@ func (m *Mapping) windowsClass(f Format, channel, eid string, ev *event.Event, d
 	if !ok {
 		svcs = m.chanService[strings.ToLower(channel)]
 	}
-	svc := ""
 	var cats []int
+	var catBuf [8]int
+	cats = catBuf[:0]
 	for _, s := range svcs {
 		if c := m.catIndex[s][eid]; len(c) > 0 {
 			cats = append(cats, c...)
 		}
-		svc += s + ","
 	}
 	var mask uint64
 	for bit, ci := range cats {
@@ -392,7 +392,10 @@ func (m *Mapping) windowsClass(f Format, channel, eid string, ev *event.Event, d
 	// the same key share everything the class holds.
 	var kb [96]byte
 	key := append(kb[:0], byte('0'+f), '|')
-	key = append(key, svc...)
+	for _, s := range svcs {
+		key = append(key, s...)
+		key = append(key, ',')
+	}
 	key = append(key, '|')
 	if len(cats) > 0 {
 		key = append(key, eid...)

@@ -13,10 +13,8 @@ type Hits interface{ Hit(payload int32) }
 type Matcher struct {
 	class    [256]uint8
 	nclass   int32
-	delta    []int32  // state*nclass + class -> next state * nclass (negative: has outputs)
-	delta16  []uint16 // the same for automata up to 65536 states: next state
-	outBits  []uint64 // with delta16: bit s is set when state s has outputs
-	outStart []int32  // outputs of state s: outs[outStart[s]:outStart[s+1]]
+	delta    []int32 // state*nclass + class -> next state * nclass (negative: has outputs)
+	outStart []int32 // outputs of state s: outs[outStart[s]:outStart[s+1]]
 	outs     []int32
 	states   int
 	needles  int
@@ -120,20 +118,6 @@ func Build(needles []string, payloads []int32) (*Matcher, error) {
 			queue = append(queue, t)
 		}
 	}
-	if states <= 1<<16 && !wide {
-		// 16-bit entries halve the table (better cache use); the loop multiplies.
-		m.delta16 = make([]uint16, len(goTo))
-		for i, t := range goTo {
-			m.delta16[i] = uint16(t)
-		}
-		m.outBits = make([]uint64, (states+63)/64)
-		for st := range outs {
-			if len(outs[st]) > 0 {
-				m.outBits[st/64] |= 1 << (st % 64)
-			}
-		}
-		goTo = nil
-	}
 	// Premultiply the targets by nclass so the scan loop avoids a multiply,
 	// and flag targets that have outputs by storing them negated.
 	for i, t := range goTo {
@@ -193,10 +177,6 @@ func (m *Matcher) Scan(text string, h Hits) {
 	if m == nil || m.states <= 1 {
 		return
 	}
-	if m.delta16 != nil {
-		m.scan16(text, h)
-		return
-	}
 	delta, class, nc := m.delta, &m.class, m.nclass
 	s := int32(0)
 	for i := 0; i < len(text); i++ {
@@ -211,22 +191,6 @@ func (m *Matcher) Scan(text string, h Hits) {
 	}
 }
 
-func (m *Matcher) scan16(text string, h Hits) {
-	delta, class, nc, bits := m.delta16, &m.class, uint(m.nclass), m.outBits
-	s := uint(0)
-	for i := 0; i < len(text); i++ {
-		s = uint(delta[s*nc+uint(class[text[i]])])
-		if bits[s>>6]&(1<<(s&63)) != 0 {
-			for _, p := range m.outs[m.outStart[s]:m.outStart[s+1]] {
-				h.Hit(p)
-			}
-		}
-	}
-}
-
-// wide forces 32-bit tables (benchmarks compare both layouts).
-var wide = false
-
 // States returns the number of automaton states.
 func (m *Matcher) States() int { return m.states }
 
@@ -235,5 +199,5 @@ func (m *Matcher) Needles() int { return m.needles }
 
 // Bytes estimates the memory the automaton holds.
 func (m *Matcher) Bytes() int {
-	return 4*len(m.delta) + 2*len(m.delta16) + 8*len(m.outBits) + 4*len(m.outStart) + 4*len(m.outs)
+	return 4*len(m.delta) + 4*len(m.outStart) + 4*len(m.outs)
 }

@@ -93,13 +93,6 @@ func asciiLower(s string) string {
 }
 
 func BenchmarkScan(b *testing.B) {
-	b.Run("16bit", func(b *testing.B) { benchScan(b, false) })
-	b.Run("32bit", func(b *testing.B) { benchScan(b, true) })
-}
-
-func benchScan(b *testing.B, w bool) {
-	wide = w
-	defer func() { wide = false }()
 	r := rand.New(rand.NewPCG(3, 4))
 	var needles []string
 	var payloads []int32
