@@ -3,6 +3,7 @@ package detect
 import (
 	"bufio"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -255,4 +256,70 @@ func matchIDs(ms []Match) string {
 	}
 	sort.Strings(ids)
 	return strings.Join(ids, ",")
+}
+
+// TestPrefilterOnMutatedEvents compares prefiltered and full evaluation on
+// variants of the corpus events: values swapped between events, case
+// changed, fragments of rule needles spliced in, so that rules are near
+// misses as often as matches.
+func TestPrefilterOnMutatedEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow without the prefilter")
+	}
+	rules, _ := corpusRules(t)
+	fast, slow := New(Options{}), New(Options{DisablePrefilter: true})
+	fast.Load(rules)
+	slow.Load(rules)
+	evs := corpusEvents(t, false)
+	// Pool of values seen per field, and fragments to splice.
+	pool := map[string][]string{}
+	for _, ev := range evs {
+		ev.Range(func(k string, v any) bool {
+			if s, ok := v.(string); ok && strings.HasPrefix(k, "Event.EventData.") {
+				pool[k] = append(pool[k], s)
+			}
+			return true
+		})
+	}
+	frags := []string{"\\", ".exe", " -enc ", "/c ", "\u2013", "ÄÖ", "%", "*", "powershell", "\\AppData\\", "HKLM\\", "\x00", "::", "IEX"}
+	r := rand.New(rand.NewPCG(11, 12))
+	compared, matched := 0, 0
+	var a, b []Match
+	for round := 0; round < 6; round++ {
+		for _, base := range evs {
+			ev := base.Clone()
+			keys := ev.Keys()
+			for n := 0; n < 3; n++ {
+				k := keys[r.IntN(len(keys))]
+				if !strings.HasPrefix(k, "Event.EventData.") {
+					continue
+				}
+				s := ev.Str(k)
+				switch r.IntN(4) {
+				case 0:
+					if p := pool[k]; len(p) > 0 {
+						s = p[r.IntN(len(p))]
+					}
+				case 1:
+					s = strings.ToUpper(s)
+				case 2:
+					i := r.IntN(len(s) + 1)
+					s = s[:i] + frags[r.IntN(len(frags))] + s[i:]
+				case 3:
+					if len(s) > 1 {
+						i := r.IntN(len(s))
+						s = s[:i] + s[i+1:]
+					}
+				}
+				ev.Set(k, s)
+			}
+			a, b = fast.Match(ev, a[:0]), slow.Match(ev, b[:0])
+			if got, want := matchIDs(a), matchIDs(b); got != want {
+				t.Fatalf("prefilter gives %q, full evaluation %q on %v", got, want, ev)
+			}
+			compared++
+			matched += len(b)
+		}
+	}
+	t.Logf("%d mutated events compared, %d matches", compared, matched)
 }
