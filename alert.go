@@ -386,15 +386,28 @@ type AlertFilter struct {
 	Page
 }
 
-// AlertStore persists alerts and suppressions.
+// AlertStore persists alerts and suppressions. Like every store it scopes
+// each call to a tenant: an alert or suppression of another tenant is
+// ENOTFOUND.
 type AlertStore interface {
 	CreateAlert(ctx context.Context, a *Alert) error
-	// UpdateAlert stores a if its Version matches (then increments it).
+	// UpdateAlert stores a if its Version matches (then increments it): the
+	// analysts' changes (status, ticket).
 	UpdateAlert(ctx context.Context, a *Alert) error
+	// MergeAlert records repeats found by detection: it stores a's count,
+	// last seen, level (when higher), trend, events and reasons into the
+	// stored alert with a's ID, keeping what analysts changed (status,
+	// ticket), and increments the version. ENOTFOUND when there is none.
+	MergeAlert(ctx context.Context, a *Alert) error
 	Alert(ctx context.Context, tenantID, id string) (*Alert, error)
 	Alerts(ctx context.Context, f AlertFilter) ([]*Alert, string, error)
 
+	// CreateSuppression stores a suppression; TenantID "" is platform-wide.
 	CreateSuppression(ctx context.Context, s *Suppression) error
+	// Suppressions lists those in force at now for a tenant (its own and the
+	// platform-wide ones), or every one in force when tenantID is "".
 	Suppressions(ctx context.Context, tenantID string, now time.Time) ([]*Suppression, error)
+	// DeleteSuppression removes a suppression of the tenant ("" for a
+	// platform-wide one).
 	DeleteSuppression(ctx context.Context, tenantID, id string) error
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AuditConcurrent", func(t *testing.T) { testAuditConcurrent(t, open(t)) })
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open(t)) })
 	t.Run("Findings", func(t *testing.T) { testFindings(t, open(t)) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 }
 
