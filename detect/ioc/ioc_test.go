@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,6 +208,7 @@ func BenchmarkMatch(b *testing.B) {
 			var hits []Hit
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			i := 0
 			for b.Loop() {
 				hits = s.Match(evs[i], now, hits[:0])
@@ -214,7 +216,19 @@ func BenchmarkMatch(b *testing.B) {
 					i = 0
 				}
 			}
+			if used := cpuTime() - cpu0; used > 0 {
+				b.ReportMetric(float64(b.N)/used.Seconds(), "events/cpu-s")
+			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+// cpuTime returns the CPU time of the process (see detect's benchmarks).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
