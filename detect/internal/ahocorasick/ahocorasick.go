@@ -118,20 +118,29 @@ func Build(needles []string, payloads []int32) (*Matcher, error) {
 			queue = append(queue, t)
 		}
 	}
-	// Premultiply the targets by nclass so the scan loop avoids a multiply,
-	// and flag targets that have outputs by storing them negated.
-	for i, t := range goTo {
-		if len(outs[t]) > 0 {
-			goTo[i] = -(t * nc) - 1
-		} else {
-			goTo[i] = t * nc
-		}
+	// Renumber the states in breadth-first order: the shallow states, where a
+	// scan spends most of its steps, share the first rows of the table and
+	// stay in cache. Then premultiply the targets by nclass so the scan loop
+	// avoids a multiply, and flag targets that have outputs by negating them.
+	order := append([]int32{0}, queue...)
+	perm := make([]int32, states)
+	for newIdx, old := range order {
+		perm[old] = int32(newIdx)
 	}
-	m.delta = goTo
+	m.delta = make([]int32, len(goTo))
 	m.outStart = make([]int32, states+1)
-	for s := 0; s < states; s++ {
-		m.outStart[s] = int32(len(m.outs))
-		m.outs = append(m.outs, outs[s]...)
+	for newIdx, old := range order {
+		row := goTo[old*nc : old*nc+nc]
+		dst := m.delta[int32(newIdx)*nc : int32(newIdx)*nc+nc]
+		for c, t := range row {
+			if len(outs[t]) > 0 {
+				dst[c] = -(perm[t] * nc) - 1
+			} else {
+				dst[c] = perm[t] * nc
+			}
+		}
+		m.outStart[newIdx] = int32(len(m.outs))
+		m.outs = append(m.outs, outs[old]...)
 	}
 	m.outStart[states] = int32(len(m.outs))
 	return m, nil
