@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -553,13 +554,20 @@ func (c *compiler) searchNeedles(s *csearch) ([]needle, bool) {
 	return all, false
 }
 
-// better prefers the set whose weakest needle is rarest, then the smaller set.
+// better prefers the set least likely to occur in an event: the rarer its
+// weakest needle and the fewer its needles.
 func better(a, b []needle) bool {
-	ma, mb := minScore(a), minScore(b)
+	ma, mb := setScore(a), setScore(b)
 	if ma != mb {
 		return ma > mb
 	}
 	return len(a) < len(b)
+}
+
+// setScore rates a needle set: its weakest needle's score, less one point
+// per doubling of the number of needles (each is another chance to hit).
+func setScore(s []needle) int {
+	return minScore(s) - bits.Len(uint(len(s))) + 1
 }
 
 // minScore rates a set by its weakest needle: longer needles are rarer,
@@ -587,9 +595,21 @@ var commonNeedles = map[string]bool{
 	"\\currentversion\\": true, "system": true, "nt authority\\system": true, "-": true, "/": true,
 }
 
+// frequentNeedles are the names of processes that start all the time on
+// Windows hosts: as needles they select many events, if not most.
+var frequentNeedles = map[string]bool{
+	"\\cmd.exe": true, "cmd.exe": true, "\\powershell.exe": true, "powershell.exe": true, "\\pwsh.exe": true,
+	"\\conhost.exe": true, "conhost.exe": true, "\\svchost.exe": true, "svchost.exe": true, "\\explorer.exe": true,
+	"explorer.exe": true, "\\rundll32.exe": true, "rundll32.exe": true, "\\reg.exe": true, "\\msiexec.exe": true,
+	"\\dllhost.exe": true, "\\taskhostw.exe": true, "\\wmiprvse.exe": true, "\\services.exe": true,
+}
+
 func needleScore(s string) int {
-	if commonNeedles[s] {
+	switch {
+	case commonNeedles[s]:
 		return 1
+	case frequentNeedles[s]:
+		return 3
 	}
 	return len(s)
 }
@@ -732,16 +752,14 @@ func (p *strPattern) literal() (string, bool) {
 // itself required.
 func needleOf(lit string) string {
 	if n := asciiRun(lit); len(n) == len(lit) || len(n) >= 4 && !commonNeedles[n] {
-		// Long needles only grow the automaton: their last bytes are as rare.
-		if len(n) > maxNeedle {
-			n = n[len(n)-maxNeedle:]
-		}
 		return n
 	}
 	return lit
 }
 
-// maxNeedle bounds the length of ASCII prefilter needles.
+// maxNeedle bounds the length of ASCII needles in the automata: long needles
+// only grow them, and their last bytes are as rare. Needles are scored (and
+// chosen) on their full text first.
 const maxNeedle = 16
 
 // asciiRun returns the longest run of ASCII bytes in s.

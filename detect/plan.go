@@ -61,7 +61,11 @@ func (rs *RuleSet) buildPlan(cls *logsource.Class) *classPlan {
 				a = &acc{}
 				byField[k] = a
 			}
-			a.needles = append(a.needles, n.s)
+			text := n.s
+			if len(text) > maxNeedle && isASCII(text) {
+				text = text[len(text)-maxNeedle:]
+			}
+			a.needles = append(a.needles, text)
 			a.payloads = append(a.payloads, r.idx)
 		}
 	}
