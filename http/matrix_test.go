@@ -82,8 +82,10 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	scans := service.NewScanService(svc, findings)
 	scans.BannerWait, scans.DialTimeout, scans.PollInterval = 100*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
 	t.Cleanup(scans.Wait)
+	alerts, rules, iocs := detectionServices(t, st, svc, clk)
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
-		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans}})
+		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans,
+		Alerts: alerts, Rules: rules, Indicators: iocs}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -635,6 +637,7 @@ func (e *matrixEnv) snapshotB() string {
 	for _, v := range vps {
 		fmt.Fprintf(&b, "|v %s %d %s", v.ID, v.Version, v.State)
 	}
+	b.WriteString(e.detectionSnapshotB())
 	heads, _ := e.st.AuditHeads(ctx)
 	for _, h := range heads {
 		if h.TenantID == e.b.ID {

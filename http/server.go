@@ -41,6 +41,10 @@ type Services struct {
 	Dashboard bianque.DashboardService
 	Findings  bianque.FindingService
 	Scans     bianque.ScanService
+	// Alerts, Rules and Indicators are detection's (R3).
+	Alerts     bianque.AlertService
+	Rules      bianque.RuleService
+	Indicators bianque.IndicatorService
 }
 
 // Config configures a Server.
