@@ -125,7 +125,7 @@ func (s *Server) alertRoutes() {
 	}
 	s.api(Route{Method: "GET", Path: "/api/v1/alerts", ID: "alerts.search", Tag: "alerts", Access: Authenticated, Scope: ScopeTenant,
 		Perm: bianque.PermAlertRead, Summary: "Alerts across the caller's hospitals (or ?tenant=), newest first, with filters.",
-		Query: append([]Param{{Name: "tenant", Type: "string", Description: "tenant IDs, comma-separated"}}, alertFilterParams...),
+		Query:  append([]Param{{Name: "tenant", Type: "string", Description: "tenant IDs, comma-separated"}}, alertFilterParams...),
 		Result: AlertView{}, List: true},
 		func(w http.ResponseWriter, r *http.Request) (any, error) { return list(w, r, queryList(r, "tenant")) })
 	base := "/api/v1/tenants/{tenant}/alerts"

@@ -30,6 +30,8 @@ const (
 	langCookieName    = "bianque_lang"
 	csrfHeader        = "X-CSRF-Token"
 	csrfField         = "csrf_token"
+	// maxUpload bounds a multipart request (a portal file upload).
+	maxUpload = 64 << 20
 )
 
 func (s *Server) sessionCookie() string {
@@ -166,7 +168,18 @@ func checkCSRF(r *http.Request, sess *bianque.Session) error {
 		return err
 	}
 	got := r.Header.Get(csrfHeader)
-	if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case got != "":
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		got = r.PostFormValue(csrfField)
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		// Portal file uploads (rules, indicators) carry the token as a form
+		// field too; the body is bounded and parts beyond 8 MiB go to disk.
+		r.Body = http.MaxBytesReader(nil, r.Body, maxUpload)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			return bianque.Errorf(bianque.EINVALID, "bad upload: %v", err)
+		}
 		got = r.PostFormValue(csrfField)
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
