@@ -40,6 +40,13 @@ Try it with demo data:
 prints the demo accounts (one password, each with its TOTP secret; "bianque
 totp SECRET" prints the current code) and keeps raising realistic tickets.
 
+Detection runs the Sigma rules of the directories given to --rules (read
+in place, e.g. from a SigmaHQ checkout; reloaded when they change or on
+POST /api/v1/rules/reload):
+
+  bianque serve --rules sigma/rules,sigma/rules-emerging-threats \
+      --rules-reserved sigma/rules-threat-hunting --attack enterprise-techniques.json
+
 For several nodes, point every node at one PostgreSQL database:
 
   bianque serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem \
@@ -64,6 +71,7 @@ type serveConfig struct {
 	signInRate              int
 	logLevel, logFormat     string
 	grace                   time.Duration
+	detect                  detectServeConfig
 }
 
 func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
@@ -89,9 +97,11 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	logLevel := fs.String("log-level", "BIANQUE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "BIANQUE_LOG_FORMAT", "text", "log format: text or json")
 	grace := fs.Duration("shutdown-grace", "BIANQUE_SHUTDOWN_GRACE", 15*time.Second, "time given to requests in flight on shutdown")
+	detectOpts := detectFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, err
 	}
+	cfg.detect = detectOpts()
 	cfg.addr = *addr
 	cfg.data = *data
 	cfg.db = *db
@@ -223,11 +233,16 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	svcs := service.New(store, opts)
 	findings, scans := vulnServices(svcs)
 	defer func() { scans.CancelAll(); scans.Wait() }() // before the store closes
+	det, err := startDetection(ctx, cfg.detect, store, svcs, clock, log)
+	if err != nil {
+		return err
+	}
+	alerts, rules, indicators := det.services()
 	srv, err := bqhttp.New(bqhttp.Config{
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
-			Findings: findings, Scans: scans,
+			Findings: findings, Scans: scans, Alerts: alerts, Rules: rules, Indicators: indicators,
 		},
 		Clock: clock, Logger: log, TrustedProxies: trusted, AllowedSources: allowed,
 		SecureCookies: cfg.secureCookies, Ping: store.Ping, Version: bianque.Version, SignInRate: cfg.signInRate,
@@ -240,8 +255,10 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	defer cancel()
 	go sweepSessions(ctx, store, clock, log)
 	if runner := jobRunner(store, clock, log, findings, scans); runner != nil {
+		det.addJobs(runner, log)
 		go runner.Run(ctx)
 	}
+	go det.run(ctx)
 	if cfg.demo {
 		go demo.Stream(ctx, svcs.Tickets, store, cfg.demoInterval, func(err error) { log.Warn("demo stream", "err", err) })
 	}
