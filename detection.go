@@ -103,6 +103,10 @@ type AlertFolder interface {
 	// FoldAlert stores the candidate: folded into the tenant's active alert
 	// with the same DedupKey within the window, or as a new alert.
 	FoldAlert(ctx context.Context, cand *Alert, o AlertFoldOptions) (*AlertFoldResult, error)
+	// FoldAlerts folds candidates with distinct dedup keys in one
+	// transaction (the windows are locked in key order, so concurrent
+	// batches cannot deadlock); results follow cands.
+	FoldAlerts(ctx context.Context, cands []*Alert, o AlertFoldOptions) ([]*AlertFoldResult, error)
 	// SetAlertTicket records the threat ticket opened for an alert.
 	SetAlertTicket(ctx context.Context, tenantID, id, ticketID string) error
 	// DeleteAlertWindows forgets aggregation windows whose last occurrence

@@ -190,6 +190,53 @@ func testAlertFold(t *testing.T, s bianque.Store) {
 			t.Fatalf("concurrent folds counted %d, want %d", got.Count, workers*each)
 		}
 	}
+	// Batches: several keys in one transaction; concurrent batches over
+	// the same keys in opposite orders do not deadlock; a candidate that
+	// cannot be stored fails alone.
+	keys := []string{"batch-a", "batch-b", "batch-c", "batch-d"}
+	var bw sync.WaitGroup
+	for w := range 4 {
+		bw.Go(func() {
+			for i := range 5 {
+				var cs []*bianque.Alert
+				for k := range keys {
+					key := keys[k]
+					if w%2 == 1 {
+						key = keys[len(keys)-1-k]
+					}
+					c := cand(a.ID, t0.Add(2*time.Hour+time.Duration(w*5+i)*time.Second), bianque.LevelLow)
+					c.DedupKey = key
+					cs = append(cs, c)
+				}
+				res, err := f.FoldAlerts(ctx, cs, foldOpts)
+				if err != nil || len(res) != len(cs) {
+					t.Errorf("batch fold: %v", err)
+					return
+				}
+			}
+		})
+	}
+	bw.Wait()
+	for _, k := range keys {
+		got, _, err := as.Alerts(ctx, bianque.AlertFilter{TenantIDs: []string{a.ID}, Since: t0.Add(2 * time.Hour)})
+		must(t, err, "list")
+		n := 0
+		for _, al := range got {
+			if al.DedupKey == k {
+				n += al.Count
+			}
+		}
+		if n != 20 {
+			t.Fatalf("key %s folded %d occurrences, want 20", k, n)
+		}
+	}
+	mixed := []*bianque.Alert{cand(a.ID, t0.Add(3*time.Hour), bianque.LevelLow), cand("no-such-tenant", t0.Add(3*time.Hour), bianque.LevelLow)}
+	mixed[0].DedupKey = "mixed-ok"
+	res, err := f.FoldAlerts(ctx, mixed, foldOpts)
+	if err == nil || len(res) != 2 || res[0] == nil || !res[0].Created || res[1] != nil {
+		t.Fatalf("a batch with a bad candidate: %v %+v", err, res)
+	}
+
 	n, err := f.DeleteAlertWindows(ctx, t0.Add(30*time.Minute))
 	must(t, err, "delete windows")
 	if n != 2 { // A's key-1 and B's key-1; the concurrent key is later

@@ -220,6 +220,23 @@ func (a *Aggregator) AddBatch(ctx context.Context, cands []*bianque.Alert) ([]Ou
 		order = append(order, c)
 	}
 	var errs []error
+	if a.folder != nil && len(order) > 0 {
+		results, err := a.folder.FoldAlerts(ctx, order, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("fold alerts: %w", err))
+		}
+		for _, res := range results {
+			if res == nil {
+				continue // its error is in err
+			}
+			o, err := a.ticketFor(ctx, res)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			outs = append(outs, o)
+		}
+		return outs, errors.Join(errs...)
+	}
 	for _, c := range order {
 		o, err := a.add(ctx, c)
 		if err != nil {
@@ -301,6 +318,12 @@ func (a *Aggregator) addFolded(ctx context.Context, cand *bianque.Alert) (Outcom
 	if err != nil {
 		return Outcome{}, fmt.Errorf("alert %s: fold: %w", cand.RuleID, err)
 	}
+	return a.ticketFor(ctx, res)
+}
+
+// ticketFor opens the threat ticket of a folded alert when the store says
+// this caller is the one to.
+func (a *Aggregator) ticketFor(ctx context.Context, res *bianque.AlertFoldResult) (Outcome, error) {
 	out := Outcome{Alert: res.Alert, Created: res.Created}
 	if res.OpenTicket && a.tickets != nil {
 		id, err := a.tickets.OpenThreatTicket(ctx, clone(res.Alert))
@@ -452,14 +475,27 @@ func alertEvent(ev *event.Event, t time.Time, ref string) bianque.AlertEvent {
 // Tenant returns the tenant of an event (organization.id).
 func Tenant(ev *event.Event) string { return ev.Str(event.OrganizationID) }
 
+// AttachEvent adds ev (dated t) to the candidate's events. The *Bare
+// builders leave events out so that a caller aggregating many repeats only
+// encodes the events it keeps.
+func AttachEvent(al *bianque.Alert, ev *event.Event, t time.Time) {
+	al.Events = append(al.Events, alertEvent(ev, t, ""))
+}
+
 // FromMatch builds a candidate alert from a rule match and the tenant's decision.
 func FromMatch(tenant string, m detect.Match, d ruleset.Decision) *bianque.Alert {
+	al := FromMatchBare(tenant, m, d)
+	AttachEvent(al, m.Event, m.Time)
+	return al
+}
+
+// FromMatchBare is FromMatch without the event (see AttachEvent).
+func FromMatchBare(tenant string, m detect.Match, d ruleset.Decision) *bianque.Alert {
 	att, vic := Endpoints(m.Event)
 	al := &bianque.Alert{
 		TenantID: tenant, Kind: bianque.AlertRule, RuleID: m.Rule.ID, RuleTitle: m.Rule.Title,
 		Level: d.Level, Techniques: m.Rule.Techniques, Tactics: m.Rule.Tactics, Tags: m.Rule.Tags,
-		Attacker: att, Victim: vic, Reason: m.Reason, Description: m.Rule.Description,
-		Events: []bianque.AlertEvent{alertEvent(m.Event, m.Time, "")}, Count: 1,
+		Attacker: att, Victim: vic, Reason: m.Reason, Description: m.Rule.Description, Count: 1,
 		FirstSeen: m.Time, LastSeen: m.Time,
 	}
 	finish(al, d)
@@ -496,6 +532,13 @@ func FromCorrelation(cm detect.CorrelationMatch, d ruleset.Decision) *bianque.Al
 // FromIndicator builds a candidate alert from an indicator found in an event.
 // The level follows the indicator's confidence.
 func FromIndicator(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *bianque.Alert {
+	al := FromIndicatorBare(tenant, ev, t, h)
+	AttachEvent(al, ev, t)
+	return al
+}
+
+// FromIndicatorBare is FromIndicator without the event (see AttachEvent).
+func FromIndicatorBare(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *bianque.Alert {
 	att, vic := Endpoints(ev)
 	in := h.Indicator
 	level := bianque.LevelLow
@@ -510,7 +553,7 @@ func FromIndicator(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *bian
 		RuleTitle: fmt.Sprintf("Indicator %s %s", in.Type, in.Value), Level: level, Tags: in.Tags,
 		Attacker: att, Victim: vic, Description: in.Description,
 		Reason: []string{h.Field + " = " + h.Value, "source " + in.Source},
-		Events: []bianque.AlertEvent{alertEvent(ev, t, "")}, Count: 1, FirstSeen: t, LastSeen: t,
+		Count: 1, FirstSeen: t, LastSeen: t,
 	}
 	if al.Category = categoryFromTags(in.Tags); al.Category == "" {
 		al.Category = "threat_intelligence"

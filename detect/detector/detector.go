@@ -453,6 +453,17 @@ func (d *Detector) Detect(ctx context.Context, tenantID string, events []*event.
 	var ms []detect.Match
 	var cms []detect.CorrelationMatch
 	var hits []ioc.Hit
+	// Only the first events of each alert are kept: encode those alone.
+	maxEvents := d.agg.FoldOptions().MaxEvents
+	kept := map[string]int{}
+	add := func(al *bianque.Alert, ev *event.Event, t time.Time) {
+		al.DedupKey = alert.DedupKey(al)
+		if kept[al.DedupKey] < maxEvents {
+			kept[al.DedupKey]++
+			alert.AttachEvent(al, ev, t)
+		}
+		cands = append(cands, al)
+	}
 	for _, ev := range events {
 		if ev == nil {
 			continue
@@ -470,7 +481,7 @@ func (d *Detector) Detect(ctx context.Context, tenantID string, events []*event.
 				continue
 			}
 			if dec := d.mgr.Decide(tenantID, m.Rule); dec.Enabled {
-				cands = append(cands, alert.FromMatch(tenantID, m, dec))
+				add(alert.FromMatchBare(tenantID, m, dec), m.Event, m.Time)
 			}
 		}
 		cms = d.corr.Feed(d.seq.Add(1), ms, cms[:0])
@@ -485,7 +496,7 @@ func (d *Detector) Detect(ctx context.Context, tenantID string, events []*event.
 				if h.Indicator.TenantID != "" && h.Indicator.TenantID != tenantID {
 					continue // another tenant's own intelligence
 				}
-				cands = append(cands, alert.FromIndicator(tenantID, ev, ts, h))
+				add(alert.FromIndicatorBare(tenantID, ev, ts, h), ev, ts)
 			}
 		}
 	}

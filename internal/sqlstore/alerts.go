@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -326,99 +327,150 @@ func (s *Store) DeleteSuppression(ctx context.Context, tenantID, id string) erro
 // nodes fold into one alert and exactly one of them is told to open its
 // ticket.
 func (s *Store) FoldAlert(ctx context.Context, cand *bianque.Alert, o bianque.AlertFoldOptions) (*bianque.AlertFoldResult, error) {
-	if cand.Count < 1 {
-		cand.Count = 1
-	}
-	if cand.LastSeen.IsZero() {
-		cand.LastSeen = cand.FirstSeen
-	}
-	if cand.DedupKey == "" {
-		return nil, bianque.Errorf(bianque.EINVALID, "alert to fold needs a dedup key")
-	}
-	if err := cand.Validate(); err != nil {
+	res, err := s.FoldAlerts(ctx, []*bianque.Alert{cand}, o)
+	if err != nil {
 		return nil, err
 	}
+	return res[0], nil
+}
+
+// FoldAlerts folds candidates (distinct dedup keys) in one transaction,
+// locking their windows in (tenant, key) order. If the batch fails (a
+// candidate is invalid, its tenant gone), each candidate is folded on its
+// own and the errors are joined: the others are not lost.
+func (s *Store) FoldAlerts(ctx context.Context, cands []*bianque.Alert, o bianque.AlertFoldOptions) ([]*bianque.AlertFoldResult, error) {
 	if o.Window <= 0 {
 		o.Window = 10 * time.Minute
 	}
 	if o.TrendBucket <= 0 {
 		o.TrendBucket = time.Minute
 	}
-	now := s.clock.Now()
-	var res *bianque.AlertFoldResult
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
-		res = nil
-		if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alert_windows (tenant_id, dedup_key, alert_id, last_seen, ticket_claimed)
-			VALUES (?, ?, '', ?, ?) ON CONFLICT (tenant_id, dedup_key) DO NOTHING`), cand.TenantID, cand.DedupKey, s.T(cand.LastSeen), false); err != nil {
-			return s.dbErr(err, "fold alert")
+	for _, c := range cands {
+		if c.Count < 1 {
+			c.Count = 1
 		}
-		var alertID string
-		var last time.Time
-		var claimed bool
-		if err := tx.QueryRowContext(ctx, s.Q(`SELECT alert_id, last_seen, ticket_claimed FROM alert_windows WHERE tenant_id = ? AND dedup_key = ?`+s.d.LockRow),
-			cand.TenantID, cand.DedupKey).Scan(&alertID, TimeCol{&last}, &claimed); err != nil {
-			return s.dbErr(err, "fold alert: read window")
+		if c.LastSeen.IsZero() {
+			c.LastSeen = c.FirstSeen
 		}
-		var cur *bianque.Alert
-		if alertID != "" && cand.FirstSeen.Sub(last) <= o.Window {
-			a, err := scanAlert(tx.QueryRowContext(ctx, s.Q(`SELECT `+alertCols+` FROM alerts WHERE tenant_id = ? AND id = ?`), cand.TenantID, alertID))
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-			case err != nil:
-				return s.dbErr(err, "fold alert: read alert")
-			case a.Status.Active():
-				cur = a
-			}
+	}
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := strings.Compare(cands[a].TenantID, cands[b].TenantID); c != 0 {
+			return c
 		}
-		res = &bianque.AlertFoldResult{}
-		if cur != nil {
-			cur.Fold(cand, o)
-			cur.UpdatedAt = now
-			cur.Version++
-			args, err := s.alertArgs(cur)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.Q(alertUpdate), append(args, cur.TenantID, cur.ID)...); err != nil {
-				return s.dbErr(err, "fold alert: update")
-			}
-			res.Alert = cur
-		} else {
-			a := cloneAlert(cand)
-			a.ID = bianque.NewIDAt(now)
-			a.Status = bianque.AlertOpen
-			a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
-			a.TicketID, a.Triage = "", nil
-			if len(a.Trend) == 0 {
-				a.Trend = []bianque.TrendPoint{{Start: a.FirstSeen.Truncate(o.TrendBucket), Count: a.Count}}
-			}
-			if o.MaxEvents > 0 && len(a.Events) > o.MaxEvents {
-				a.Events = a.Events[:o.MaxEvents]
-			}
-			args, err := s.alertArgs(a)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				append([]any{a.ID, a.TenantID}, args...)...); err != nil {
-				return s.dbErr(err, "fold alert: create")
-			}
-			res.Alert, res.Created = a, true
-			alertID, claimed, last = a.ID, false, time.Time{}
-		}
-		if o.TicketLevel != "" && !claimed && res.Alert.TicketID == "" && res.Alert.Level.Rank() >= o.TicketLevel.Rank() {
-			res.OpenTicket, claimed = true, true
-		}
-		seen := res.Alert.LastSeen
-		if last.After(seen) {
-			seen = last
-		}
-		_, err := tx.ExecContext(ctx, s.Q(`UPDATE alert_windows SET alert_id = ?, last_seen = ?, ticket_claimed = ? WHERE tenant_id = ? AND dedup_key = ?`),
-			alertID, s.T(seen), claimed, cand.TenantID, cand.DedupKey)
-		return s.dbErr(err, "fold alert: window")
+		return strings.Compare(cands[a].DedupKey, cands[b].DedupKey)
 	})
-	if err != nil {
+	out := make([]*bianque.AlertFoldResult, len(cands))
+	run := func(idx []int) error {
+		return s.Tx(ctx, func(tx *sql.Tx) error {
+			now := s.clock.Now()
+			for _, i := range idx {
+				res, err := s.foldIn(ctx, tx, cands[i], o, now)
+				if err != nil {
+					return err
+				}
+				out[i] = res
+			}
+			return nil
+		})
+	}
+	err := run(order)
+	if err == nil || len(cands) == 1 {
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	var errs []error
+	for _, i := range order {
+		if e := run([]int{i}); e != nil {
+			errs = append(errs, fmt.Errorf("alert %s/%s: %w", cands[i].TenantID, cands[i].RuleID, e))
+			out[i] = nil
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// foldIn folds one candidate inside tx.
+func (s *Store) foldIn(ctx context.Context, tx *sql.Tx, cand *bianque.Alert, o bianque.AlertFoldOptions, now time.Time) (*bianque.AlertFoldResult, error) {
+	if cand.DedupKey == "" {
+		return nil, bianque.Errorf(bianque.EINVALID, "alert to fold needs a dedup key")
+	}
+	if err := cand.Validate(); err != nil {
 		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alert_windows (tenant_id, dedup_key, alert_id, last_seen, ticket_claimed)
+		VALUES (?, ?, '', ?, ?) ON CONFLICT (tenant_id, dedup_key) DO NOTHING`), cand.TenantID, cand.DedupKey, s.T(cand.LastSeen), false); err != nil {
+		return nil, s.dbErr(err, "fold alert")
+	}
+	var alertID string
+	var last time.Time
+	var claimed bool
+	if err := tx.QueryRowContext(ctx, s.Q(`SELECT alert_id, last_seen, ticket_claimed FROM alert_windows WHERE tenant_id = ? AND dedup_key = ?`+s.d.LockRow),
+		cand.TenantID, cand.DedupKey).Scan(&alertID, TimeCol{&last}, &claimed); err != nil {
+		return nil, s.dbErr(err, "fold alert: read window")
+	}
+	var cur *bianque.Alert
+	if alertID != "" && cand.FirstSeen.Sub(last) <= o.Window {
+		a, err := scanAlert(tx.QueryRowContext(ctx, s.Q(`SELECT `+alertCols+` FROM alerts WHERE tenant_id = ? AND id = ?`), cand.TenantID, alertID))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, s.dbErr(err, "fold alert: read alert")
+		case a.Status.Active():
+			cur = a
+		}
+	}
+	res := &bianque.AlertFoldResult{}
+	if cur != nil {
+		cur.Fold(cand, o)
+		cur.UpdatedAt = now
+		cur.Version++
+		args, err := s.alertArgs(cur)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, s.Q(alertUpdate), append(args, cur.TenantID, cur.ID)...); err != nil {
+			return nil, s.dbErr(err, "fold alert: update")
+		}
+		res.Alert = cur
+	} else {
+		a := cloneAlert(cand)
+		a.ID = bianque.NewIDAt(now)
+		a.Status = bianque.AlertOpen
+		a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
+		a.TicketID, a.Triage = "", nil
+		if len(a.Trend) == 0 {
+			a.Trend = []bianque.TrendPoint{{Start: a.FirstSeen.Truncate(o.TrendBucket), Count: a.Count}}
+		}
+		if o.MaxEvents > 0 && len(a.Events) > o.MaxEvents {
+			a.Events = a.Events[:o.MaxEvents]
+		}
+		args, err := s.alertArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			append([]any{a.ID, a.TenantID}, args...)...); err != nil {
+			return nil, s.dbErr(err, "fold alert: create")
+		}
+		res.Alert, res.Created = a, true
+		alertID, claimed, last = a.ID, false, time.Time{}
+	}
+	if o.TicketLevel != "" && !claimed && res.Alert.TicketID == "" && res.Alert.Level.Rank() >= o.TicketLevel.Rank() {
+		res.OpenTicket, claimed = true, true
+	}
+	seen := res.Alert.LastSeen
+	if last.After(seen) {
+		seen = last
+	}
+	_, err := tx.ExecContext(ctx, s.Q(`UPDATE alert_windows SET alert_id = ?, last_seen = ?, ticket_claimed = ? WHERE tenant_id = ? AND dedup_key = ?`),
+		alertID, s.T(seen), claimed, cand.TenantID, cand.DedupKey)
+	if err != nil {
+		return nil, s.dbErr(err, "fold alert: window")
 	}
 	return res, nil
 }
