@@ -553,7 +553,7 @@ func FromIndicatorBare(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *
 		RuleTitle: fmt.Sprintf("Indicator %s %s", in.Type, in.Value), Level: level, Tags: in.Tags,
 		Attacker: att, Victim: vic, Description: in.Description,
 		Reason: []string{h.Field + " = " + h.Value, "source " + in.Source},
-		Count: 1, FirstSeen: t, LastSeen: t,
+		Count:  1, FirstSeen: t, LastSeen: t,
 	}
 	if al.Category = categoryFromTags(in.Tags); al.Category == "" {
 		al.Category = "threat_intelligence"
