@@ -6,11 +6,11 @@
 // ports, ONVIF WS-Discovery, DNS-SD printing, BACnet/IP, SNMPv2c, Telnet);
 // no capture of real patient traffic is involved.
 //
-//	10.10.0.1     gateway (routes the internet)
-//	10.10.1.0/24  radiology: CT (Siemens), ultrasound (GE), PACS, RIS
-//	10.10.2.0/24  data centre: HL7 interface engine, network management station
-//	10.10.3.0/24  intensive care: two infusion pumps, a Philips patient monitor
-//	10.10.4.0/24  facilities: IP camera, printer, BACnet controller, engineering workstation
+//	10.60.0.1     gateway (routes the internet)
+//	10.60.1.0/24  radiology: CT (Siemens), ultrasound (GE), PACS, RIS
+//	10.60.2.0/24  data centre: HL7 interface engine, network management station
+//	10.60.3.0/24  intensive care: two infusion pumps, a Philips patient monitor
+//	10.60.4.0/24  facilities: IP camera, printer, BACnet controller, engineering workstation
 //
 // The CT keeps a TLS connection to its maker's remote service; the
 // management station polls the pumps over SNMPv2c with the community
@@ -27,20 +27,20 @@ import (
 
 // Addresses of the sample network's devices.
 const (
-	Gateway      = "10.10.0.1"
-	CT           = "10.10.1.10"
-	Ultrasound   = "10.10.1.11"
-	PACS         = "10.10.1.50"
-	RIS          = "10.10.1.51"
-	Engine       = "10.10.2.5"
-	NMS          = "10.10.2.9"
-	Pump1        = "10.10.3.20"
-	Pump2        = "10.10.3.21"
-	Monitor      = "10.10.3.30"
-	Camera       = "10.10.4.40"
-	Printer      = "10.10.4.41"
-	BMS          = "10.10.4.43"
-	Workstation  = "10.10.4.7"
+	Gateway      = "10.60.0.1"
+	CT           = "10.60.1.10"
+	Ultrasound   = "10.60.1.11"
+	PACS         = "10.60.1.50"
+	RIS          = "10.60.1.51"
+	Engine       = "10.60.2.5"
+	NMS          = "10.60.2.9"
+	Pump1        = "10.60.3.20"
+	Pump2        = "10.60.3.21"
+	Monitor      = "10.60.3.30"
+	Camera       = "10.60.4.40"
+	Printer      = "10.60.4.41"
+	BMS          = "10.60.4.43"
+	Workstation  = "10.60.4.7"
 	VendorRemote = "194.138.20.71" // the CT maker's remote service
 	// UnknownServer is where NewInternetDestination connects.
 	UnknownServer = "93.184.216.34"
@@ -63,8 +63,8 @@ var (
 	eng      = synth.NewHost("02:00:00:0a:04:07", Workstation)
 	remote   = synth.NewHost("02:00:00:0a:00:01", VendorRemote) // behind the gateway's MAC
 	unknown  = synth.NewHost("02:00:00:0a:00:01", UnknownServer)
-	bcastICU = synth.NewHost("ff:ff:ff:ff:ff:ff", "10.10.3.255")
-	bcastFac = synth.NewHost("ff:ff:ff:ff:ff:ff", "10.10.4.255")
+	bcastICU = synth.NewHost("ff:ff:ff:ff:ff:ff", "10.60.3.255")
+	bcastFac = synth.NewHost("ff:ff:ff:ff:ff:ff", "10.60.4.255")
 	mdns     = synth.NewHost("01:00:5e:00:00:fb", "224.0.0.251")
 )
 
@@ -83,10 +83,10 @@ type Options struct {
 // SiteMap is the hospital's map of the sample network.
 func SiteMap() classify.SiteMap {
 	return classify.SiteMap{Entries: []classify.SiteEntry{
-		{Subnet: "10.10.1.0/24", Department: "放射科", Room: "影像中心 1F"},
-		{Subnet: "10.10.2.0/24", Department: "信息中心", Room: "机房 B1"},
-		{Subnet: "10.10.3.0/24", Department: "重症医学科", Room: "ICU 2 病区"},
-		{Subnet: "10.10.4.0/24", Department: "后勤保障部"},
+		{Subnet: "10.60.1.0/24", Department: "放射科", Room: "影像中心 1F"},
+		{Subnet: "10.60.2.0/24", Department: "信息中心", Room: "机房 B1"},
+		{Subnet: "10.60.3.0/24", Department: "重症医学科", Room: "ICU 2 病区"},
+		{Subnet: "10.60.4.0/24", Department: "后勤保障部"},
 	}}
 }
 
@@ -189,9 +189,9 @@ func Hour(opt Options) ([]byte, error) {
 
 	// Facilities: a camera answers the recorder's WS-Discovery probe, a
 	// printer announces itself, the building controller says I-Am.
-	probeMatch := `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/hardware/DS-2CD2143G0-I onvif://www.onvif.org/name/HIKVISION</d:Scopes><d:XAddrs>http://10.10.4.40/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>`
+	probeMatch := `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch><d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/hardware/DS-2CD2143G0-I onvif://www.onvif.org/name/HIKVISION</d:Scopes><d:XAddrs>http://10.60.4.40/onvif/device_service</d:XAddrs></d:ProbeMatch></d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>`
 	errs = append(errs, w.UDP(camera, eng, 3702, port(44000), []byte(probeMatch)))
-	errs = append(errs, w.UDP(printer, mdns, 5353, 5353, synth.MDNSPrinter("HP LaserJet ICU", "HP LaserJet M402dn", "NPI0A0441", [4]byte{10, 10, 4, 41})))
+	errs = append(errs, w.UDP(printer, mdns, 5353, 5353, synth.MDNSPrinter("HP LaserJet ICU", "HP LaserJet M402dn", "NPI0A0441", [4]byte{10, 60, 4, 41})))
 	errs = append(errs, w.UDP(bms, bcastFac, 47808, 47808,
 		[]byte{0x81, 0x0b, 0x00, 0x14, 0x01, 0x20, 0xff, 0xff, 0x00, 0xff, 0x10, 0x00,
 			0xc4, 0x02, 0x00, 0x03, 0xe9, 0x22, 0x05, 0xc4, 0x91, 0x00, 0x21, 0x05}[:24]))
