@@ -3,6 +3,7 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -10,8 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"bianque"
+	"bianque/discover/capture"
+	"bianque/discover/pipeline"
+	"bianque/discover/sample"
+	"bianque/discover/sensor"
+	"bianque/service"
 )
 
 // postForm sends a portal form as role.
@@ -143,5 +150,43 @@ func TestDevicePagesRender(t *testing.T) {
 	rec = e.postForm(bianque.RoleAnalyst, "/t/"+tn+"/segmentation/check", url.Values{"proposal": {gen}})
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `data-denied="0" data-clinical="0"`) {
 		t.Fatalf("check of the generated policy: %d %.600s", rec.Code, rec.Body.String())
+	}
+}
+
+// ingestSample runs an hour of the sample hospital network through a sensor
+// into the tenant, as a collector would.
+func ingestSample(t *testing.T, disc *service.DiscoveryService, ctx context.Context, tenantID string) {
+	t.Helper()
+	sink, err := disc.Sink(ctx, tenantID, "test-sensor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr, err := pipeline.NewEnricher(pipeline.EnrichOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sensor.DefaultConfig()
+	cfg.Sink, cfg.Enrich = sink, enr.Enrich
+	eng := sensor.New(cfg)
+	b, err := sample.Hour(sample.Options{Start: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := capture.Open(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		fr, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Packet(fr.Link, fr.Data, fr.Time)
+	}
+	if err := eng.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

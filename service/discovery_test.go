@@ -201,6 +201,25 @@ func TestAnomalyToThreatTicket(t *testing.T) {
 		t.Fatalf("%d alerts, %d threat tickets from alerts; want 1 and 1", len(got), threat)
 	}
 
+	// An analyst marks the alert a false positive for this device: the
+	// next departure of its kind is kept as a record, suppressed, with no
+	// alert or ticket.
+	cur := alertsOf(t, f, alerts)[0]
+	if _, err := alerts.MarkFalsePositive(f.as("analyst"), f.a.ID, cur.ID, cur.Version, service.FalsePositive{
+		Fields: []string{"victim.ip"}, For: 30 * 24 * time.Hour, Reason: "vendor telemetry, agreed with clinical engineering"}); err != nil {
+		t.Fatal(err)
+	}
+	run3 := newSensorRun(t, f, disc2, f.a.ID, "service_manager") // a sensor that knows no name for the host yet
+	run3.hour(sample.Options{NewInternetDestination: "cdn2.example.net"})
+	got = alertsOf(t, f, alerts)
+	if len(got) != 1 || got[0].Count != 2 || got[0].Status != bianque.AlertFalsePositive {
+		t.Fatalf("after the suppression: %d alerts %+v", len(got), got[0])
+	}
+	recs3, _, err := disc2.Anomalies(ctx, f.a.ID, ledger.AnomalyFilter{Device: sample.Pump1, Page: bianque.Page{Limit: 1}})
+	if err != nil || len(recs3) != 1 || recs3[0].SuppressedBy == "" || recs3[0].AlertID != "" || !strings.Contains(recs3[0].Detail, "cdn2") {
+		t.Fatalf("suppressed anomaly %+v %v", recs3, err)
+	}
+
 	// The inventory lists the pump above the acceptable risk, first.
 	pg, err := disc.Inventory(ctx, inventory.Filter{TenantID: f.a.ID})
 	if err != nil {
@@ -208,5 +227,48 @@ func TestAnomalyToThreatTicket(t *testing.T) {
 	}
 	if pg.Total < 10 || !pg.Items[0].Risk.Above || !pg.Items[0].LifeSupporting {
 		t.Fatalf("inventory: %d devices, first %+v", pg.Total, pg.Items[0])
+	}
+}
+
+// The clinical risk takes the CVSS of the findings the vulnerability side
+// recorded for the device's asset (R9.3): a critical finding on the CT
+// moves it above the acceptable risk, first in the inventory.
+func TestDeviceRiskFromFindings(t *testing.T) {
+	f, disc, _ := discoveryFixture(t)
+	run := newSensorRun(t, f, disc, f.a.ID, "service_manager")
+	run.hour(sample.Options{})
+	ctx := f.as("hospital_admin")
+	find := func() *inventory.Item {
+		t.Helper()
+		pg, err := disc.Inventory(ctx, inventory.Filter{TenantID: f.a.ID, DeviceType: "ct"})
+		if err != nil || len(pg.Items) != 1 {
+			t.Fatalf("CT in the inventory: %v %v", pg, err)
+		}
+		return pg.Items[0]
+	}
+	before := find()
+	if before.Risk.Above || before.Risk.CVSS != 0 {
+		t.Fatalf("CT before any finding: %+v", before.Risk)
+	}
+	findings := service.NewFindingService(f.svc, nil, nil)
+	if _, err := findings.Ingest(f.as("analyst"), f.a.ID, []*bianque.Finding{{Title: "SMBv1 remote code execution", Severity: bianque.VulnCritical,
+		CVSSScore: 9.8, CVEs: []string{"CVE-2017-0144"}, Scanner: "import", PluginID: "ms17-010", Host: sample.CT, Port: 445, Protocol: "tcp", Count: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	after := find()
+	if !after.Risk.Above || after.Risk.CVSS != 9.8 || after.Risk.Findings != 1 || after.Risk.Score <= before.Risk.Score {
+		t.Fatalf("CT after a critical finding: %+v (before %+v)", after.Risk, before.Risk)
+	}
+	pg, err := disc.Inventory(ctx, inventory.Filter{TenantID: f.a.ID})
+	if err != nil || pg.Items[0].Risk.Score < after.Risk.Score {
+		t.Fatalf("highest risk not first: %+v", pg.Items[0])
+	}
+	d, err := disc.Device(ctx, f.a.ID, sample.CT)
+	if err != nil || len(d.Findings) != 1 || d.Findings[0].CVSS != 9.8 {
+		t.Fatalf("device page findings %+v %v", d, err)
+	}
+	// Another hospital sees nothing of it.
+	if _, err := disc.Device(f.as("b-admin"), f.a.ID, sample.CT); bianque.ErrorCode(err) != bianque.ENOTFOUND {
+		t.Fatalf("foreign read: %v", err)
 	}
 }

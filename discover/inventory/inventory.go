@@ -54,8 +54,16 @@ type Item struct {
 	LastSeen         time.Time               `json:"last_seen"`
 }
 
-// IsMedical reports a medical device (by kind or clinical profile).
-func (it *Item) IsMedical() bool { return it.Kind == string(bianque.AssetMedical) || it.Medical != nil }
+// IsMedical reports a medical device: by its kind, or by a clinical
+// profile that makes it one (an FDA class, life support). Systems that
+// only hold patient data (RIS, HIS) carry a profile for their privacy and
+// disruption impact but are not medical devices.
+func (it *Item) IsMedical() bool { return it.Kind == string(bianque.AssetMedical) || MedicalProfile(it.Medical) }
+
+// MedicalProfile reports a clinical profile of a medical device.
+func MedicalProfile(m *bianque.MedicalProfile) bool {
+	return m != nil && (m.FDAClass > 0 || m.LifeSupporting)
+}
 
 // Filter selects devices of one tenant.
 type Filter struct {
@@ -357,7 +365,7 @@ func GraphOf(key string, flows []ledger.StoredFlow, devices map[string]ledger.De
 		n := Node{ID: addr, Label: addr, Self: addr == key}
 		if r, ok := devices[addr]; ok {
 			n.DeviceType, n.Kind = r.DeviceType, r.Kind
-			n.Medical = r.Kind == string(bianque.AssetMedical) || r.Summary.Medical != nil
+			n.Medical = r.Kind == string(bianque.AssetMedical) || MedicalProfile(r.Summary.Medical)
 			if r.Summary.Name != "" {
 				n.Label = r.Summary.Name + " (" + addr + ")"
 			}

@@ -89,8 +89,9 @@ func infoOf(d *discover.Device, a *bianque.Asset) deviceInfo {
 	if len(d.Names) > 0 {
 		i.Name = d.Names[0]
 	}
-	if d.Medical != nil {
-		i.Medical, i.Life = true, d.Medical.LifeSupporting
+	if m := d.Medical; m != nil {
+		i.Life = m.LifeSupporting
+		i.Medical = i.Medical || m.FDAClass > 0 || m.LifeSupporting
 	}
 	if a != nil {
 		// The hospital's word (a confirmed profile, its own type and
@@ -164,7 +165,8 @@ func (l *Ledger) EnableBaseline(ctx context.Context, cfg baseline.Config) error 
 		}
 		i := deviceInfo{Type: r.DeviceType, Name: r.Summary.Name, Medical: r.Kind == string(bianque.AssetMedical), PHI: r.Summary.PHI == "large"}
 		if m := r.Summary.Medical; m != nil {
-			i.Medical, i.Life = true, m.LifeSupporting
+			i.Life = m.LifeSupporting
+			i.Medical = i.Medical || m.FDAClass > 0 || m.LifeSupporting
 		}
 		l.known[r.Key] = i
 	}
