@@ -58,7 +58,9 @@ type Item struct {
 // profile that makes it one (an FDA class, life support). Systems that
 // only hold patient data (RIS, HIS) carry a profile for their privacy and
 // disruption impact but are not medical devices.
-func (it *Item) IsMedical() bool { return it.Kind == string(bianque.AssetMedical) || MedicalProfile(it.Medical) }
+func (it *Item) IsMedical() bool {
+	return it.Kind == string(bianque.AssetMedical) || MedicalProfile(it.Medical)
+}
 
 // MedicalProfile reports a clinical profile of a medical device.
 func MedicalProfile(m *bianque.MedicalProfile) bool {
