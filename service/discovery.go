@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -168,25 +169,44 @@ func (k *sensorSink) FlowSummaries(ctx context.Context, at time.Time, flows []di
 	return k.l.FlowSummaries(ctx, at, flows)
 }
 
-// forget drops the cached sinks of a tenant (its settings changed), saving
-// their learning state first.
-func (s *DiscoveryService) forget(ctx context.Context, tenantID string) {
+// refresh makes the tenant's sinks read its settings (site map) again at
+// their next batch. A changed learning period applies to devices whose
+// learning starts after the change.
+func (s *DiscoveryService) refresh(tenantID string) {
 	s.mu.Lock()
-	var drop []*sensorSink
+	var ks []*sensorSink
 	for key, k := range s.sinks {
 		if strings.HasPrefix(key, tenantID+"\x00") {
-			drop = append(drop, k)
-			delete(s.sinks, key)
+			ks = append(ks, k)
 		}
 	}
 	s.mu.Unlock()
-	for _, k := range drop {
+	for _, k := range ks {
 		k.mu.Lock()
-		if err := k.l.SaveBaseline(ctx); err != nil {
-			s.log.Warn("save baseline", "tenant", tenantID, "sensor", k.l.Sensor, "err", err)
-		}
+		k.fetched = time.Time{}
 		k.mu.Unlock()
 	}
+}
+
+// SaveBaselines writes the learning state of every sensor now (on
+// shutdown: states are otherwise saved every few minutes of traffic).
+func (s *DiscoveryService) SaveBaselines(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	ks := make([]*sensorSink, 0, len(s.sinks))
+	for _, k := range s.sinks {
+		ks = append(ks, k)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, k := range ks {
+		k.mu.Lock()
+		errs = append(errs, k.l.SaveBaseline(ctx))
+		k.mu.Unlock()
+	}
+	return errors.Join(errs...)
 }
 
 // items builds the inventory entries of every device of the tenant.
@@ -486,7 +506,7 @@ func (s *DiscoveryService) UpdateSettings(ctx context.Context, tenantID string, 
 	if err != nil {
 		return nil, 0, err
 	}
-	s.forget(ctx, tenantID)
+	s.refresh(tenantID)
 	if err := s.audit(ctx, tenantID, "discovery.settings.update", "discovery_settings", tenantID, map[string]any{
 		"version": st.Version, "risk_threshold": st.RiskThreshold, "learning_hours": st.LearningHours,
 		"site_map_entries": len(st.SiteMap.Entries), "devices_moved": moved}); err != nil {

@@ -31,6 +31,13 @@ func discoveryService(svcs *service.Services, log *slog.Logger) *service.Discove
 	return disc
 }
 
+// saveBaselines writes the baselines' learning state on shutdown.
+func saveBaselines(disc *service.DiscoveryService, ctx context.Context, log *slog.Logger) {
+	if err := disc.SaveBaselines(context.WithoutCancel(ctx)); err != nil {
+		log.Warn("save discovery baselines", "err", err)
+	}
+}
+
 // discoveryHTTP hands the service to the HTTP layer (nil: no routes).
 func discoveryHTTP(d *service.DiscoveryService) inventory.Service {
 	if d == nil {
