@@ -226,7 +226,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	findings, scans := vulnServices(svcs)
 	defer func() { scans.CancelAll(); scans.Wait() }() // before the store closes
 	disc := discoveryService(svcs, log)
-	defer saveBaselines(disc, ctx, log)
+	defer saveBaselines(ctx, disc, log)
 	if demoRes != nil && demoRes.Created {
 		if err := demoDiscovery(ctx, store, disc, demoRes, clock.Now()); err != nil {
 			log.Warn("demo discovery", "err", err)

@@ -32,7 +32,7 @@ func discoveryService(svcs *service.Services, log *slog.Logger) *service.Discove
 }
 
 // saveBaselines writes the baselines' learning state on shutdown.
-func saveBaselines(disc *service.DiscoveryService, ctx context.Context, log *slog.Logger) {
+func saveBaselines(ctx context.Context, disc *service.DiscoveryService, log *slog.Logger) {
 	if err := disc.SaveBaselines(context.WithoutCancel(ctx)); err != nil {
 		log.Warn("save discovery baselines", "err", err)
 	}
