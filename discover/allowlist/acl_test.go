@@ -107,3 +107,36 @@ drop,any,10.1.0.0/16,any,any,
 		}
 	}
 }
+
+// FuzzParseACL: uploaded ACLs never crash the reader, and what it reads
+// evaluates without panicking.
+func FuzzParseACL(f *testing.F) {
+	f.Add("rule,action,source,destination,protocol,port,apps,clinical,comment\nr001,allow,10.1.0.10,10.1.0.50,tcp,104,dicom,true,\"ct -> pacs\"\nd001,deny,10.1.0.10,any,any,,,false,default deny\n")
+	f.Add("action,source,destination,protocol,port\npermit,10.0.0.0/8;fe80::/10,any,udp,1000-2000\n")
+	f.Add("action,source,destination,protocol,port\n\"allow\",\"any\",\"1.2.3.4\",tcp,\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		acl, err := allowlist.ParseACL(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, k := range []discover.FlowKey{{Client: "10.1.0.10", Server: "10.1.0.50", Transport: "tcp", Port: 104}, {Client: "fe80::1", Server: "::1", Transport: "udp", Port: 1500}} {
+			acl.Evaluate(k)
+		}
+	})
+}
+
+// FuzzParsePolicy: edited policy documents never crash the reader or the
+// evaluation.
+func FuzzParsePolicy(f *testing.F) {
+	f.Add(`{"groups":{"ct":["10.1.0.10"],"pacs":["10.1.0.50"]},"segmented":["ct"],"rules":[{"id":"r001","from":"ct","to":"pacs","transport":"tcp","port":104,"flows":1}]}`)
+	f.Add(`{"groups":{},"segmented":[],"rules":[]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := allowlist.ParsePolicy([]byte(s))
+		if err != nil {
+			return
+		}
+		p.Evaluate(discover.FlowKey{Client: "10.1.0.10", Server: "10.1.0.50", Transport: "tcp", Port: 104})
+		_ = p.Nftables()
+		_ = p.CSV()
+	})
+}
