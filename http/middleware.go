@@ -174,13 +174,13 @@ func checkCSRF(r *http.Request, sess *bianque.Session) error {
 	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		got = r.PostFormValue(csrfField)
 	case strings.HasPrefix(ct, "multipart/form-data"):
-		// Portal file uploads (rules, indicators) carry the token as a form
-		// field too; the body is bounded and parts beyond 8 MiB go to disk.
+		// Portal forms that upload a file (custom rules, indicator files,
+		// device lists) carry the token as a form field too; the body is
+		// bounded and parts beyond 8 MiB go to disk.
 		r.Body = http.MaxBytesReader(nil, r.Body, maxUpload)
-		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			return bianque.Errorf(bianque.EINVALID, "bad upload: %v", err)
+		if err := r.ParseMultipartForm(8 << 20); err == nil {
+			got = r.PostFormValue(csrfField)
 		}
-		got = r.PostFormValue(csrfField)
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
 		return bianque.Errorf(bianque.EFORBIDDEN, "missing or wrong CSRF token (send the %s header)", csrfHeader)

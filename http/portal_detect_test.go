@@ -15,7 +15,7 @@ import (
 
 // postForm sends a portal form (urlencoded, or multipart when file is set)
 // as the role's session.
-func (e *matrixEnv) postForm(role bianque.Role, path string, form url.Values, fileField, fileName, file string) *httptest.ResponseRecorder {
+func (e *matrixEnv) portalPost(role bianque.Role, path string, form url.Values, fileField, fileName, file string) *httptest.ResponseRecorder {
 	e.t.Helper()
 	creds := e.sess[string(role)]
 	form.Set("csrf_token", creds[1])
@@ -44,7 +44,7 @@ func (e *matrixEnv) postForm(role bianque.Role, path string, form url.Values, fi
 	return rec
 }
 
-func (e *matrixEnv) page(role bianque.Role, path string, status int) string {
+func (e *matrixEnv) portalGet(role bianque.Role, path string, status int) string {
 	e.t.Helper()
 	rec := e.send(role, request{method: "GET", path: path})
 	if rec.Code != status {
@@ -53,7 +53,7 @@ func (e *matrixEnv) page(role bianque.Role, path string, status int) string {
 	return rec.Body.String()
 }
 
-func contains(t *testing.T, what, body string, want, not []string) {
+func mustShow(t *testing.T, what, body string, want, not []string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(body, w) {
@@ -80,83 +80,83 @@ func TestDetectionPagesRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	ap := "/t/" + e.a.ID + "/alerts/" + a.ID
-	contains(t, "alert list", e.page(bianque.RoleAnalyst, "/alerts?status=any&technique=T1110", 200),
+	mustShow(t, "alert list", e.portalGet(bianque.RoleAnalyst, "/alerts?status=any&technique=T1110", 200),
 		[]string{`data-alert="` + a.ID + `"`, "Failed logon", "203.0.113.7"}, nil)
-	contains(t, "alert list filtered away", e.page(bianque.RoleAnalyst, "/alerts?attacker=198.51.100.1", 200), []string{`id="no-alerts"`}, []string{a.ID})
-	contains(t, "alert page (analyst)", e.page(bianque.RoleAnalyst, ap, 200),
+	mustShow(t, "alert list filtered away", e.portalGet(bianque.RoleAnalyst, "/alerts?attacker=198.51.100.1", 200), []string{`id="no-alerts"`}, []string{a.ID})
+	mustShow(t, "alert page (analyst)", e.portalGet(bianque.RoleAnalyst, ap, 200),
 		[]string{`id="action-acknowledge"`, `id="action-confirm"`, `id="action-false_positive"`, `id="chart-trend"`, `id="trend-data"`, `"counts":[3,5]`,
 			`data-event="0"`, "4625", `<code>selection</code>`, "his-db01", "T1110.001"}, nil)
-	contains(t, "alert page (responder)", e.page(bianque.RoleResponder, ap, 200), []string{`id="action-acknowledge"`}, []string{`id="action-confirm"`})
-	contains(t, "alert page (viewer)", e.page(bianque.RoleHospitalViewer, ap, 200), []string{`id="alert-status"`}, []string{`id="action-acknowledge"`})
-	e.page(bianque.RoleAnalyst, "/t/"+e.b.ID+"/alerts/"+a.ID, 404)
+	mustShow(t, "alert page (responder)", e.portalGet(bianque.RoleResponder, ap, 200), []string{`id="action-acknowledge"`}, []string{`id="action-confirm"`})
+	mustShow(t, "alert page (viewer)", e.portalGet(bianque.RoleHospitalViewer, ap, 200), []string{`id="alert-status"`}, []string{`id="action-acknowledge"`})
+	e.portalGet(bianque.RoleAnalyst, "/t/"+e.b.ID+"/alerts/"+a.ID, 404)
 
-	rec := e.postForm(bianque.RoleAnalyst, ap+"/act", url.Values{"action": {"acknowledge"}, "note": {"looking"}}, "", "", "")
+	rec := e.portalPost(bianque.RoleAnalyst, ap+"/act", url.Values{"action": {"acknowledge"}, "note": {"looking"}}, "", "", "")
 	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=acknowledge") {
 		t.Fatalf("acknowledge through the form: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
-	rec = e.postForm(bianque.RoleAnalyst, ap+"/act", url.Values{"action": {"false_positive"}, "note": {"the hospital's scanner"},
+	rec = e.portalPost(bianque.RoleAnalyst, ap+"/act", url.Values{"action": {"false_positive"}, "note": {"the hospital's scanner"},
 		"field": {"attacker.ip"}, "days": {"7"}}, "", "", "")
 	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=false_positive") {
 		t.Fatalf("false positive through the form: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
-	contains(t, "alert after triage", e.page(bianque.RoleAnalyst, ap, 200),
+	mustShow(t, "alert after triage", e.portalGet(bianque.RoleAnalyst, ap, 200),
 		[]string{`data-status="false_positive"`, `data-action="acknowledge"`, `data-action="false_positive"`, "the hospital&#39;s scanner", "looking"}, nil)
-	contains(t, "whitelist", e.page(bianque.RoleAnalyst, "/suppressions?tenant="+e.a.ID, 200), []string{"203.0.113.7", "the hospital&#39;s scanner", "/delete"}, nil)
-	contains(t, "whitelist (viewer)", e.page(bianque.RoleHospitalViewer, "/suppressions", 200), []string{"203.0.113.7"}, []string{"/delete"})
+	mustShow(t, "whitelist", e.portalGet(bianque.RoleAnalyst, "/suppressions?tenant="+e.a.ID, 200), []string{"203.0.113.7", "the hospital&#39;s scanner", "/delete"}, nil)
+	mustShow(t, "whitelist (viewer)", e.portalGet(bianque.RoleHospitalViewer, "/suppressions", 200), []string{"203.0.113.7"}, []string{"/delete"})
 
 	// Rules: settings through the row form.
 	rp := "/rules?tenant=" + e.a.ID
-	contains(t, "rules (expert)", e.page(bianque.RoleExpert, rp, 200), []string{`data-rule="` + matrixRule + `"`, `class="rule-setting"`, `id="tab-coverage"`}, nil)
-	contains(t, "rules (viewer)", e.page(bianque.RoleHospitalViewer, rp, 200), []string{`data-rule="` + matrixRule + `"`}, []string{`class="rule-setting"`})
-	rec = e.postForm(bianque.RoleExpert, "/t/"+e.a.ID+"/rules/"+matrixRule, url.Values{"setting": {"disabled"}, "level": {""}, "back": {"tenant=" + e.a.ID}}, "", "", "")
+	mustShow(t, "rules (expert)", e.portalGet(bianque.RoleExpert, rp, 200), []string{`data-rule="` + matrixRule + `"`, `class="rule-setting"`, `id="tab-coverage"`}, nil)
+	mustShow(t, "rules (viewer)", e.portalGet(bianque.RoleHospitalViewer, rp, 200), []string{`data-rule="` + matrixRule + `"`}, []string{`class="rule-setting"`})
+	rec = e.portalPost(bianque.RoleExpert, "/t/"+e.a.ID+"/rules/"+matrixRule, url.Values{"setting": {"disabled"}, "level": {""}, "back": {"tenant=" + e.a.ID}}, "", "", "")
 	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=saved") {
 		t.Fatalf("disable through the form: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
-	contains(t, "rules after disabling", e.page(bianque.RoleExpert, rp+"&enabled=false", 200), []string{`data-rule="` + matrixRule + `" data-enabled="false"`}, nil)
-	contains(t, "coverage", e.page(bianque.RoleHospitalViewer, "/rules/coverage?tenant="+e.a.ID, 200),
+	mustShow(t, "rules after disabling", e.portalGet(bianque.RoleExpert, rp+"&enabled=false", 200), []string{`data-rule="` + matrixRule + `" data-enabled="false"`}, nil)
+	mustShow(t, "coverage", e.portalGet(bianque.RoleHospitalViewer, "/rules/coverage?tenant="+e.a.ID, 200),
 		[]string{`id="chart-coverage"`, `id="coverage-data"`, `data-technique="T1033"`}, []string{`data-technique="T1110.001"`})
 
 	// Custom rules: a broken file is shown with its problems and not kept; a good one is saved.
 	cp := "/t/" + e.a.ID + "/custom-rules"
-	rec = e.postForm(bianque.RoleExpert, cp, url.Values{"name": {"broken.yml"}}, "file", "broken.yml",
+	rec = e.portalPost(bianque.RoleExpert, cp, url.Values{"name": {"broken.yml"}}, "file", "broken.yml",
 		"title: Broken\nid: broken-1\nlogsource: {product: windows}\ndetection:\n    selection: {Image|nosuch: x}\n    condition: selection\n")
-	contains(t, "broken upload", rec.Body.String(), []string{`id="custom-problems"`, "nosuch", `id="custom-error"`}, []string{`id="custom-saved"`})
+	mustShow(t, "broken upload", rec.Body.String(), []string{`id="custom-problems"`, "nosuch", `id="custom-error"`}, []string{`id="custom-saved"`})
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("broken upload: %d", rec.Code)
 	}
-	rec = e.postForm(bianque.RoleExpert, cp, url.Values{"name": {"his.yml"}, "content": {customDoc("his-export-1", "HIS export")}, "check": {"1"}}, "", "", "")
-	contains(t, "check", rec.Body.String(), []string{`id="custom-ok"`, "HIS export"}, []string{`id="custom-saved"`})
-	rec = e.postForm(bianque.RoleExpert, cp, url.Values{"name": {"his.yml"}, "content": {customDoc("his-export-1", "HIS export")}}, "", "", "")
-	contains(t, "save", rec.Body.String(), []string{`id="custom-saved"`, "his-export-1"}, nil)
-	contains(t, "custom rules (viewer)", e.page(bianque.RoleHospitalViewer, "/rules/custom?tenant="+e.a.ID, 200), []string{"his.yml"}, []string{`id="custom-form"`})
+	rec = e.portalPost(bianque.RoleExpert, cp, url.Values{"name": {"his.yml"}, "content": {customDoc("his-export-1", "HIS export")}, "check": {"1"}}, "", "", "")
+	mustShow(t, "check", rec.Body.String(), []string{`id="custom-ok"`, "HIS export"}, []string{`id="custom-saved"`})
+	rec = e.portalPost(bianque.RoleExpert, cp, url.Values{"name": {"his.yml"}, "content": {customDoc("his-export-1", "HIS export")}}, "", "", "")
+	mustShow(t, "save", rec.Body.String(), []string{`id="custom-saved"`, "his-export-1"}, nil)
+	mustShow(t, "custom rules (viewer)", e.portalGet(bianque.RoleHospitalViewer, "/rules/custom?tenant="+e.a.ID, 200), []string{"his.yml"}, []string{`id="custom-form"`})
 
 	// Protection periods.
-	rec = e.postForm(bianque.RoleExpert, "/t/"+e.a.ID+"/protection-periods", url.Values{"name": {"全国两会"}, "preparation_start": {"2026-03-01T08:00"},
+	rec = e.portalPost(bianque.RoleExpert, "/t/"+e.a.ID+"/protection-periods", url.Values{"name": {"全国两会"}, "preparation_start": {"2026-03-01T08:00"},
 		"live_start": {"2026-03-04T08:00"}, "closing_start": {"2026-03-12T08:00"}, "end": {"2026-03-15T00:00"}, "raise_live": {"1"},
 		"extra_rules": {"50000000-0000-0000-0000-000000000002"}}, "", "", "")
 	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=saved") {
 		t.Fatalf("period through the form: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
-	contains(t, "periods", e.page(bianque.RoleHospitalViewer, "/rules/periods?tenant="+e.a.ID, 200), []string{"全国两会", `data-phase="preparation"`}, []string{`id="period-form"`})
+	mustShow(t, "periods", e.portalGet(bianque.RoleHospitalViewer, "/rules/periods?tenant="+e.a.ID, 200), []string{"全国两会", `data-phase="preparation"`}, []string{`id="period-form"`})
 
 	// Rule sets: provider staff with rule.manage only.
-	contains(t, "rule status", e.page(bianque.RoleServiceManager, "/rules/status", 200), []string{`id="reload"`, `id="rule-count">3<`, "自定义规则 1 条"}, nil)
-	e.page(bianque.RoleHospitalAdmin, "/rules/status", 403)
-	rec = e.postForm(bianque.RoleServiceManager, "/rules/reload", url.Values{}, "", "", "")
+	mustShow(t, "rule status", e.portalGet(bianque.RoleServiceManager, "/rules/status", 200), []string{`id="reload"`, `id="rule-count">3<`, "自定义规则 1 条"}, nil)
+	e.portalGet(bianque.RoleHospitalAdmin, "/rules/status", 403)
+	rec = e.portalPost(bianque.RoleServiceManager, "/rules/reload", url.Values{}, "", "", "")
 	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=reloaded") {
 		t.Fatalf("reload through the form: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
 
 	// Indicators: import a CSV through the multipart form, add a feed.
-	rec = e.postForm(bianque.RoleExpert, "/indicators/import", url.Values{"scope": {e.a.ID}, "ttl_days": {"30"}}, "file", "blocklist.csv",
+	rec = e.portalPost(bianque.RoleExpert, "/indicators/import", url.Values{"scope": {e.a.ID}, "ttl_days": {"30"}}, "file", "blocklist.csv",
 		"type,value,tags\nip,203.0.113.50,scanner\ndomain,bad.example,phishing\nbogus,x,\n")
-	contains(t, "import", rec.Body.String(), []string{`id="import-result"`, "203.0.113.50", "bad.example"}, nil)
-	rec = e.postForm(bianque.RoleExpert, "/intel-feeds", url.Values{"scope": {e.a.ID}, "name": {"ISAC"}, "kind": {"taxii"},
+	mustShow(t, "import", rec.Body.String(), []string{`id="import-result"`, "203.0.113.50", "bad.example"}, nil)
+	rec = e.portalPost(bianque.RoleExpert, "/intel-feeds", url.Values{"scope": {e.a.ID}, "name": {"ISAC"}, "kind": {"taxii"},
 		"url": {"https://taxii.invalid/api1/"}, "collection": {"c1"}, "hours": {"6"}}, "", "", "")
 	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=feed_added") {
 		t.Fatalf("feed through the form: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
-	contains(t, "indicators (viewer)", e.page(bianque.RoleHospitalViewer, "/indicators", 200), []string{"203.0.113.50", "ISAC"}, []string{`id="import-form"`, `value="platform"`})
-	contains(t, "indicators (analyst)", e.page(bianque.RoleAnalyst, "/indicators?scope=platform", 200), []string{`value="platform" selected`}, []string{`id="import-form"`})
-	e.page(bianque.RoleHospitalViewer, "/indicators?scope=platform", 403)
+	mustShow(t, "indicators (viewer)", e.portalGet(bianque.RoleHospitalViewer, "/indicators", 200), []string{"203.0.113.50", "ISAC"}, []string{`id="import-form"`, `value="platform"`})
+	mustShow(t, "indicators (analyst)", e.portalGet(bianque.RoleAnalyst, "/indicators?scope=platform", 200), []string{`value="platform" selected`}, []string{`id="import-form"`})
+	e.portalGet(bianque.RoleHospitalViewer, "/indicators?scope=platform", 403)
 }

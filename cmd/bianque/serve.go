@@ -212,11 +212,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration,
 		SessionLifetime: cfg.sessionLifetime, SessionIdle: cfg.sessionIdle,
 	}
+	var demoRes *demo.Result
 	if cfg.demo {
 		res, err := demo.Seed(ctx, store, clock.Now(), passwordCost)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
+		demoRes = res
 		printDemo(env.Stdout, res, ln.Addr().String(), cfg.tlsCert != "")
 	} else {
 		pw, created, err := service.Bootstrap(ctx, store, opts, cfg.adminUser)
@@ -238,11 +240,19 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		return err
 	}
 	alerts, rules, indicators := det.services()
+	disc := discoveryService(svcs, log)
+	defer saveBaselines(ctx, disc, log)
+	if demoRes != nil && demoRes.Created {
+		if err := demoDiscovery(ctx, store, disc, demoRes, clock.Now()); err != nil {
+			log.Warn("demo discovery", "err", err)
+		}
+	}
 	srv, err := bqhttp.New(bqhttp.Config{
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
-			Findings: findings, Scans: scans, Alerts: alerts, Rules: rules, Indicators: indicators,
+			Findings: findings, Scans: scans, Discovery: discoveryHTTP(disc),
+			Alerts: alerts, Rules: rules, Indicators: indicators,
 		},
 		Clock: clock, Logger: log, TrustedProxies: trusted, AllowedSources: allowed,
 		SecureCookies: cfg.secureCookies, Ping: store.Ping, Version: bianque.Version, SignInRate: cfg.signInRate,
