@@ -1,0 +1,41 @@
+package nats_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"bianque/internal/testutil"
+	"bianque/nats"
+	"bianque/queue"
+	"bianque/queuetest"
+)
+
+func TestJetStreamConformance(t *testing.T) {
+	url := testutil.NATSURL()
+	run := fmt.Sprintf("BQTEST_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	var streams []string
+	t.Cleanup(func() {
+		for _, s := range streams {
+			nats.DeleteStream(context.Background(), url, s)
+		}
+	})
+	queuetest.Run(t, queuetest.Config{
+		Open: func(t *testing.T, name string, maxBacklog int64) queue.Queue {
+			stream := run + "_" + strings.ReplaceAll(name, "-", "_")
+			streams = append(streams, stream)
+			q, err := nats.Open(context.Background(), nats.Options{
+				URL: url, Stream: stream, Subject: "bqtest." + strings.ToLower(stream),
+				MaxBacklog: maxBacklog, AckWait: 2 * time.Second,
+			})
+			if err != nil {
+				t.Fatalf("open JetStream queue at %s: %v", url, err)
+			}
+			return q
+		},
+		Redelivery: 2 * time.Second,
+	})
+}
