@@ -183,9 +183,11 @@ type ComponentStore interface {
 	Components(ctx context.Context, f ComponentFilter) ([]*Component, string, error)
 	// UpdateComponent stores c if its Version matches (then increments it).
 	UpdateComponent(ctx context.Context, c *Component) error
-	// TouchComponent records that the component was heard from, with its
-	// latest figures, without a version check (it is called on every batch).
-	TouchComponent(ctx context.Context, id string, at time.Time, address string, stats ComponentStats) error
+	// TouchComponent records that the component was heard from, without a
+	// version check (it is called often): LastSeen = at, Address = address
+	// (unless empty); EventsTotal and ErrorsTotal are added to the stored
+	// totals; EventsPerSecond, BacklogEvents and LastError replace theirs.
+	TouchComponent(ctx context.Context, id string, at time.Time, address string, delta ComponentStats) error
 	// RevokedCertSerials lists the serials of every revoked component's
 	// certificate: the platform's revocation list.
 	RevokedCertSerials(ctx context.Context) ([]string, error)

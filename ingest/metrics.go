@@ -57,3 +57,9 @@ func (m *Metrics) received(receiver string, n int) {
 		m.Bytes.WithLabelValues(receiver).Add(float64(n))
 	}
 }
+
+func (m *Metrics) batch(result string) {
+	if m != nil {
+		m.Batches.WithLabelValues(result).Inc()
+	}
+}
