@@ -209,9 +209,9 @@ type ComponentService interface {
 // DeadLetter is input that could not be turned into an event, kept with the
 // reason (never silently dropped) so operators can see and replay it.
 type DeadLetter struct {
-	ID          string    `json:"id"`
-	TenantID    string    `json:"tenant_id"`
-	ComponentID string    `json:"component_id,omitempty"`
+	ID          string `json:"id"`
+	TenantID    string `json:"tenant_id"`
+	ComponentID string `json:"component_id,omitempty"`
 	// Source says where the input came from: "syslog-udp 10.1.2.3:514",
 	// "http", "collector <id>".
 	Source     string    `json:"source,omitempty"`

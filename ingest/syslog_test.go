@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // memSink keeps submitted records; the tests' end of the pipe.
@@ -109,7 +109,7 @@ func TestSyslogUDP(t *testing.T) {
 		fmt.Fprintf(c, "<13>msg %d\n", i)
 	}
 	c.Write([]byte("<13>" + strings.Repeat("x", 200))) // over the limit
-	c.Write([]byte("\n"))                               // empty
+	c.Write([]byte("\n"))                              // empty
 	recs := sink.wait(t, 5)
 	if got := strings.Join(bodies(recs), "|"); got != "<13>msg 0|<13>msg 1|<13>msg 2|<13>msg 3|<13>msg 4" {
 		t.Fatalf("bodies = %s", got)
