@@ -424,3 +424,17 @@ func DeleteStream(ctx context.Context, url, stream string) error {
 }
 
 var _ queue.Queue = (*Queue)(nil)
+
+// DeleteKeyValue removes a key-value bucket; for tests.
+func DeleteKeyValue(ctx context.Context, url, bucket string) error {
+	nc, err := natsgo.Connect(url)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	return js.DeleteKeyValue(ctx, bucket)
+}

@@ -39,3 +39,26 @@ func TestJetStreamConformance(t *testing.T) {
 		Redelivery: 2 * time.Second,
 	})
 }
+
+func TestLedger(t *testing.T) {
+	ctx := context.Background()
+	bucket := fmt.Sprintf("bqtest_ledger_%d", time.Now().UnixNano()%1e9)
+	l, err := nats.OpenLedger(ctx, testutil.NATSURL(), bucket, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	defer nats.DeleteKeyValue(ctx, testutil.NATSURL(), bucket)
+	if seen, err := l.Seen(ctx, "c1", "b1"); err != nil || seen {
+		t.Fatalf("fresh ledger: seen=%v err=%v", seen, err)
+	}
+	if err := l.Record(ctx, "c1", "b1"); err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := l.Seen(ctx, "c1", "b1"); !seen {
+		t.Fatal("recorded batch not seen")
+	}
+	if seen, _ := l.Seen(ctx, "c2", "b1"); seen {
+		t.Fatal("batch of another component seen")
+	}
+}

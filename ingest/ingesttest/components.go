@@ -1,4 +1,5 @@
-package ingest
+// Package ingesttest holds helpers for tests of ingestion.
+package ingesttest
 
 import (
 	"context"
@@ -9,58 +10,60 @@ import (
 	"bianque"
 )
 
-// memComponents is a ComponentStore in memory for the package's tests; the
-// SQL stores pass the same contract in their own suites.
-type memComponents struct {
+// Components is a bianque.ComponentStore in memory, for tests of the
+// packages that authenticate components; the SQL stores implement the same
+// contract.
+type Components struct {
 	mu sync.Mutex
 	m  map[string]*bianque.Component
 }
 
-func newMemComponents() *memComponents { return &memComponents{m: map[string]*bianque.Component{}} }
+// NewComponents returns an empty store.
+func NewComponents() *Components { return &Components{m: map[string]*bianque.Component{}} }
 
-func clone(c *bianque.Component) *bianque.Component { cc := *c; return &cc }
+func cloneComponent(c *bianque.Component) *bianque.Component { cc := *c; return &cc }
 
-func (s *memComponents) CreateComponent(ctx context.Context, c *bianque.Component) error {
+func (s *Components) CreateComponent(ctx context.Context, c *bianque.Component) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.ID == "" {
 		c.ID = bianque.NewID()
 	}
 	c.Version = 1
-	s.m[c.ID] = clone(c)
+	s.m[c.ID] = cloneComponent(c)
 	return nil
 }
 
-func (s *memComponents) Component(ctx context.Context, tenantID, id string) (*bianque.Component, error) {
+func (s *Components) Component(ctx context.Context, tenantID, id string) (*bianque.Component, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.m[id]
 	if !ok || tenantID != "" && c.TenantID != tenantID {
 		return nil, bianque.Errorf(bianque.ENOTFOUND, "component %s not found", id)
 	}
-	return clone(c), nil
+	return cloneComponent(c), nil
 }
 
-func (s *memComponents) find(match func(*bianque.Component) bool) (*bianque.Component, error) {
+func (s *Components) find(match func(*bianque.Component) bool) (*bianque.Component, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.m {
 		if match(c) {
-			return clone(c), nil
+			return cloneComponent(c), nil
 		}
 	}
 	return nil, bianque.Errorf(bianque.ENOTFOUND, "component not found")
 }
 
-func (s *memComponents) ComponentByTokenHash(ctx context.Context, h string) (*bianque.Component, error) {
+func (s *Components) ComponentByTokenHash(ctx context.Context, h string) (*bianque.Component, error) {
 	return s.find(func(c *bianque.Component) bool { return h != "" && c.TokenHash == h })
 }
 
-func (s *memComponents) ComponentByCertSerial(ctx context.Context, serial string) (*bianque.Component, error) {
+func (s *Components) ComponentByCertSerial(ctx context.Context, serial string) (*bianque.Component, error) {
 	return s.find(func(c *bianque.Component) bool { return serial != "" && c.CertSerial == serial })
 }
 
-func (s *memComponents) Components(ctx context.Context, f bianque.ComponentFilter) ([]*bianque.Component, string, error) {
+func (s *Components) Components(ctx context.Context, f bianque.ComponentFilter) ([]*bianque.Component, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []*bianque.Component
@@ -71,12 +74,12 @@ func (s *memComponents) Components(ctx context.Context, f bianque.ComponentFilte
 		if len(f.States) > 0 && !slices.Contains(f.States, c.State) {
 			continue
 		}
-		out = append(out, clone(c))
+		out = append(out, cloneComponent(c))
 	}
 	return out, "", nil
 }
 
-func (s *memComponents) UpdateComponent(ctx context.Context, c *bianque.Component) error {
+func (s *Components) UpdateComponent(ctx context.Context, c *bianque.Component) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.m[c.ID]
@@ -87,11 +90,11 @@ func (s *memComponents) UpdateComponent(ctx context.Context, c *bianque.Componen
 		return bianque.Errorf(bianque.ECONFLICT, "component %s changed", c.ID)
 	}
 	c.Version++
-	s.m[c.ID] = clone(c)
+	s.m[c.ID] = cloneComponent(c)
 	return nil
 }
 
-func (s *memComponents) TouchComponent(ctx context.Context, id string, at time.Time, address string, d bianque.ComponentStats) error {
+func (s *Components) TouchComponent(ctx context.Context, id string, at time.Time, address string, d bianque.ComponentStats) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.m[id]
@@ -110,7 +113,7 @@ func (s *memComponents) TouchComponent(ctx context.Context, id string, at time.T
 	return nil
 }
 
-func (s *memComponents) RevokedCertSerials(ctx context.Context) ([]string, error) {
+func (s *Components) RevokedCertSerials(ctx context.Context) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
@@ -122,4 +125,4 @@ func (s *memComponents) RevokedCertSerials(ctx context.Context) ([]string, error
 	return out, nil
 }
 
-var _ bianque.ComponentStore = (*memComponents)(nil)
+var _ bianque.ComponentStore = (*Components)(nil)
