@@ -243,9 +243,10 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		for _, d := range ds {
 			body = AppendBatch(body, d.Data)
 		}
-		// Deterministic for the same spool range: a re-send after a restart
-		// carries the same ID when the batch has the same bounds.
-		batchID := fmt.Sprintf("%x-%x-%d", ds[0].Seq, ds[len(ds)-1].Seq, len(ds))
+		// Deterministic for the same records (their IDs were assigned before
+		// spooling): a re-send after a restart carries the same batch ID when
+		// it holds the same records, and a reset spool cannot repeat one.
+		batchID := DeriveID(time.Time{}, ds[0].ID, ds[len(ds)-1].ID, strconv.Itoa(len(ds)))
 		backoff := 200 * time.Millisecond
 		for {
 			st, _ := f.Spool.Stats(ctx)

@@ -63,8 +63,14 @@ type tailState struct {
 	Dev    uint64 `json:"dev"`
 	Ino    uint64 `json:"ino"`
 	Offset int64  `json:"offset"`
-	// Gen counts truncations, so offsets reused after copytruncate get new IDs.
-	Gen int64 `json:"gen"`
+	// Epoch is drawn at random whenever a new file (or a truncated one) is
+	// started, so line IDs never repeat when an inode is reused or a file is
+	// truncated, yet stay the same when a line is read again after a restart.
+	Epoch string `json:"epoch"`
+}
+
+func newTailState(dev, ino uint64) tailState {
+	return tailState{Dev: dev, Ino: ino, Epoch: randomSecret()[:16]}
 }
 
 // NewTailer returns a tailer; Run follows the file.
@@ -212,8 +218,8 @@ func (t *Tailer) step(ctx context.Context) error {
 			return err
 		}
 		dev, ino := fileID(fi)
-		if dev != t.state.Dev || ino != t.state.Ino || fi.Size() < t.state.Offset {
-			t.state = tailState{Dev: dev, Ino: ino, Gen: t.state.Gen}
+		if dev != t.state.Dev || ino != t.state.Ino || fi.Size() < t.state.Offset || t.state.Epoch == "" {
+			t.state = newTailState(dev, ino)
 		}
 		if _, err := f.Seek(t.state.Offset, io.SeekStart); err != nil {
 			f.Close()
@@ -228,8 +234,7 @@ func (t *Tailer) step(ctx context.Context) error {
 	}
 	if fi.Size() < t.state.Offset {
 		// copytruncate: the file was emptied under us.
-		t.state.Offset = 0
-		t.state.Gen++
+		t.state = newTailState(t.state.Dev, t.state.Ino)
 		t.buf = t.buf[:0]
 		t.skip = false
 		if _, err := t.f.Seek(0, io.SeekStart); err != nil {
@@ -287,8 +292,6 @@ func (t *Tailer) submitLines(ctx context.Context, final bool) error {
 	var recs []Raw
 	consumed := 0
 	now := t.cfg.Clock.Now()
-	dev, ino := strconv.FormatUint(t.state.Dev, 10), strconv.FormatUint(t.state.Ino, 10)
-	gen := strconv.FormatInt(t.state.Gen, 10)
 	flush := func() error {
 		if len(recs) > 0 {
 			if err := t.sink.Submit(ctx, recs); err != nil {
@@ -341,7 +344,7 @@ func (t *Tailer) submitLines(ctx context.Context, final bool) error {
 			continue
 		}
 		recs = append(recs, Raw{
-			ID:          DeriveID(time.Time{}, "file", dev, ino, gen, strconv.FormatInt(lineStart, 10)),
+			ID:          DeriveID(time.Time{}, "file", t.state.Epoch, strconv.FormatInt(lineStart, 10)),
 			TenantID:    t.cfg.Source.TenantID,
 			ComponentID: t.cfg.Source.ComponentID,
 			Received:    now,
