@@ -28,10 +28,21 @@ import (
 	"bianque/queue"
 )
 
-// Parser turns one raw message into a normalized event. hint names the
-// vendor or format when known ("" to detect).
+// Parser turns one raw message into a normalized event.
 type Parser interface {
-	Parse(raw []byte, hint string) (*event.Event, error)
+	Parse(raw []byte, meta Meta) (*event.Event, error)
+}
+
+// Meta is what the receivers know about a message besides its bytes.
+type Meta struct {
+	// Hint names the vendor or format when known ("" to detect).
+	Hint string
+	// Received is when the platform (or the collector) received it: it
+	// completes timestamps without a year and stands in for a missing one.
+	Received time.Time
+	// Sender is the address it came from ("10.1.2.3:514"), or the file path.
+	Sender    string
+	Transport string
 }
 
 // Masker masks personal data in an event (event.original included) with the
@@ -283,7 +294,7 @@ func (p *Pipeline) build(ctx context.Context, raw *ingest.Raw, now time.Time) (*
 	if raw.TenantID == "" {
 		return nil, StageDecode, errors.New("message carries no tenant")
 	}
-	e, err := p.cfg.Parser.Parse(raw.Data, raw.Hint)
+	e, err := p.cfg.Parser.Parse(raw.Data, Meta{Hint: raw.Hint, Received: raw.Received, Sender: raw.Peer, Transport: raw.Transport})
 	if err != nil {
 		return nil, StageParse, err
 	}

@@ -22,7 +22,8 @@ import (
 // fields; a line starting with "BAD" is refused.
 type kvParser struct{}
 
-func (kvParser) Parse(raw []byte, hint string) (*event.Event, error) {
+func (kvParser) Parse(raw []byte, meta Meta) (*event.Event, error) {
+	hint := meta.Hint
 	if bytes.HasPrefix(raw, []byte("BAD")) {
 		return nil, errors.New("unrecognised format")
 	}
@@ -315,7 +316,7 @@ func TestPipelineRedeliveryAfterRestart(t *testing.T) {
 	for _, d := range ds {
 		var r ingest.Raw
 		ingest.DecodeRaw(d.Data, &r)
-		e, _ := kvParser{}.Parse(r.Data, "")
+		e, _ := kvParser{}.Parse(r.Data, Meta{})
 		e.Set(event.EventID, r.ID)
 		e.Set(event.OrganizationID, "t1")
 		evs = append(evs, e)

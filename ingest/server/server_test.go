@@ -16,6 +16,7 @@ import (
 	"bianque/event"
 	"bianque/ingest"
 	"bianque/ingest/ingesttest"
+	"bianque/pipeline"
 	"bianque/queue"
 )
 
@@ -23,7 +24,7 @@ import (
 // becomes "message"; "BAD" lines are refused.
 type lineParser struct{}
 
-func (lineParser) Parse(raw []byte, hint string) (*event.Event, error) {
+func (lineParser) Parse(raw []byte, meta pipeline.Meta) (*event.Event, error) {
 	if strings.HasPrefix(string(raw), "BAD") {
 		return nil, errors.New("unparseable")
 	}
