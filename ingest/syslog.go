@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"bianque"
 )
 
@@ -61,6 +63,8 @@ type SyslogConfig struct {
 // SyslogReceiver is a running syslog listener.
 type SyslogReceiver struct {
 	cfg   SyslogConfig
+	// Counters resolved once: label lookups cost more than the increment.
+	recvC, bytesC prometheus.Counter
 	out   *Batcher
 	udp   *net.UDPConn
 	ln    net.Listener
@@ -93,17 +97,20 @@ func ListenSyslog(cfg SyslogConfig, out *Batcher) (*SyslogReceiver, error) {
 		return nil, errors.New("syslog listener needs a source resolver")
 	}
 	r := &SyslogReceiver{cfg: cfg, out: out, conns: map[net.Conn]struct{}{}}
+	if cfg.Metrics != nil {
+		r.recvC = cfg.Metrics.Received.WithLabelValues(cfg.Name)
+		r.bytesC = cfg.Metrics.Bytes.WithLabelValues(cfg.Name)
+	}
 	switch cfg.Network {
 	case "udp":
 		addr, err := net.ResolveUDPAddr("udp", cfg.Addr)
 		if err != nil {
 			return nil, fmt.Errorf("syslog udp address: %w", err)
 		}
-		c, err := listenUDP(addr)
+		c, err := listenUDP(addr, cfg.ReadBuffer)
 		if err != nil {
 			return nil, fmt.Errorf("listen syslog udp %s: %w", cfg.Addr, err)
 		}
-		c.SetReadBuffer(cfg.ReadBuffer)
 		r.udp = c
 	case "tcp", "tls":
 		ln, err := net.Listen("tcp", cfg.Addr)
@@ -170,6 +177,10 @@ func (r *SyslogReceiver) serveUDP(ctx context.Context) error {
 	// The kernel's drop count starts at 0 with the socket and is only
 	// attached to datagrams once it is non-zero.
 	var lastDrops uint32
+	var lastPeer netip.AddrPort
+	var lastPeerStr string
+	var lastSrc Source
+	lastOK := false
 	for {
 		n, oobn, _, peer, err := r.udp.ReadMsgUDPAddrPort(buf, oob)
 		if err != nil {
@@ -193,19 +204,22 @@ func (r *SyslogReceiver) serveUDP(ctx context.Context) error {
 			r.cfg.Metrics.reject(r.cfg.Name, "empty")
 			continue
 		}
-		if err := r.accept(ctx, peer, msg); err != nil {
+		if peer != lastPeer || lastPeerStr == "" {
+			lastPeer, lastPeerStr = peer, peer.String()
+			lastSrc, lastOK = r.cfg.Resolve(peer.Addr().Unmap())
+		}
+		if !lastOK {
+			r.cfg.Metrics.reject(r.cfg.Name, "unknown_source")
+			continue
+		}
+		if err := r.emit(ctx, lastSrc, lastPeerStr, msg); err != nil {
 			return nil
 		}
 	}
 }
 
-// accept attributes and hands one message to the batcher.
-func (r *SyslogReceiver) accept(ctx context.Context, peer netip.AddrPort, msg []byte) error {
-	src, ok := r.cfg.Resolve(peer.Addr().Unmap())
-	if !ok {
-		r.cfg.Metrics.reject(r.cfg.Name, "unknown_source")
-		return nil
-	}
+// emit hands one attributed message to the batcher.
+func (r *SyslogReceiver) emit(ctx context.Context, src Source, peer string, msg []byte) error {
 	now := r.cfg.Clock.Now()
 	rec := Raw{
 		ID:          bianque.NewIDAt(now),
@@ -213,7 +227,7 @@ func (r *SyslogReceiver) accept(ctx context.Context, peer netip.AddrPort, msg []
 		ComponentID: src.ComponentID,
 		Received:    now,
 		Transport:   r.cfg.Network,
-		Peer:        peer.String(),
+		Peer:        peer,
 		Hint:        src.Hint,
 		Data:        bytes.Clone(msg),
 	}
@@ -221,7 +235,10 @@ func (r *SyslogReceiver) accept(ctx context.Context, peer netip.AddrPort, msg []
 		r.cfg.Metrics.reject(r.cfg.Name, "shutdown")
 		return err
 	}
-	r.cfg.Metrics.received(r.cfg.Name, len(msg))
+	if r.recvC != nil {
+		r.recvC.Inc()
+		r.bytesC.Add(float64(len(msg)))
+	}
 	return nil
 }
 
@@ -277,10 +294,12 @@ func (r *SyslogReceiver) serveConn(ctx context.Context, c net.Conn) {
 			return
 		}
 	}
-	if _, ok := r.cfg.Resolve(peer.Addr().Unmap()); !ok {
+	src, ok := r.cfg.Resolve(peer.Addr().Unmap())
+	if !ok {
 		r.cfg.Metrics.reject(r.cfg.Name, "unknown_source")
 		return
 	}
+	peerStr := peer.String()
 	f := NewFramer(c, r.cfg.Framing, r.cfg.MaxMessage)
 	for {
 		msg, err := f.Next()
@@ -295,7 +314,7 @@ func (r *SyslogReceiver) serveConn(ctx context.Context, c net.Conn) {
 			}
 			return
 		}
-		if err := r.accept(ctx, peer, msg); err != nil {
+		if err := r.emit(ctx, src, peerStr, msg); err != nil {
 			return
 		}
 	}

@@ -54,7 +54,7 @@ func (s *memSink) wait(t *testing.T, n int) []Raw {
 	return nil
 }
 
-func counter(t *testing.T, c prometheus.Collector) float64 {
+func counter(t testing.TB, c prometheus.Collector) float64 {
 	t.Helper()
 	ch := make(chan prometheus.Metric, 1)
 	c.Collect(ch)
