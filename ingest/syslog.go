@@ -62,15 +62,15 @@ type SyslogConfig struct {
 
 // SyslogReceiver is a running syslog listener.
 type SyslogReceiver struct {
-	cfg   SyslogConfig
+	cfg SyslogConfig
 	// Counters resolved once: label lookups cost more than the increment.
 	recvC, bytesC prometheus.Counter
-	out   *Batcher
-	udp   *net.UDPConn
-	ln    net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	out           *Batcher
+	udp           *net.UDPConn
+	ln            net.Listener
+	wg            sync.WaitGroup
+	mu            sync.Mutex
+	conns         map[net.Conn]struct{}
 }
 
 // ListenSyslog opens the listener; Serve starts receiving.
