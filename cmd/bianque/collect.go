@@ -41,6 +41,7 @@ type collectFlags struct {
 	platform, tenant, name, caPin, caCert, dataDir         string
 	syslogUDP, syslogTCP, syslogTLS, tlsCert, tlsKey, hint string
 	framing, tails, metrics, sync                          string
+	httpAddr, httpTokens                                   string
 	maxMessage, batch                                      int
 	spoolMax                                               int64
 	compress                                               bool
@@ -66,6 +67,8 @@ func runCollect(ctx context.Context, env *cmdEnv, args []string) error {
 	p_hint := fs.String("hint", "BIANQUE_HINT", "", "vendor or format of what the syslog listeners receive (default: detect)")
 	p_framing := fs.String("framing", "BIANQUE_FRAMING", "auto", "TCP/TLS framing: auto, lf or octet")
 	p_tails := fs.String("tail", "BIANQUE_TAIL", "", "comma-separated files to follow, each PATH or PATH=HINT")
+	p_httpAddr := fs.String("http", "BIANQUE_HTTP", "", "accept HTTP JSON/NDJSON batches on this address (POST /api/v1/ingest)")
+	p_httpTokens := fs.String("http-tokens", "BIANQUE_HTTP_TOKENS", "", "comma-separated TOKEN or TOKEN=HINT the HTTP listener accepts")
 	p_metrics := fs.String("metrics", "BIANQUE_METRICS", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9464)")
 	p_sync := fs.String("sync", "BIANQUE_SPOOL_SYNC", "always", "spool fsync policy: always or none")
 	p_maxMessage := fs.Int("max-message", "BIANQUE_MAX_MESSAGE", ingest.DefaultMaxMessage, "largest message accepted, bytes")
@@ -91,6 +94,8 @@ func runCollect(ctx context.Context, env *cmdEnv, args []string) error {
 	f.framing = *p_framing
 	f.tails = *p_tails
 	f.metrics = *p_metrics
+	f.httpAddr = *p_httpAddr
+	f.httpTokens = *p_httpTokens
 	f.sync = *p_sync
 	f.maxMessage = *p_maxMessage
 	f.batch = *p_batch
@@ -101,8 +106,8 @@ func runCollect(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintln(env.Stderr, "bianque collect: --platform and --tenant are required")
 		return errUsage
 	}
-	if f.syslogUDP == "" && f.syslogTCP == "" && f.syslogTLS == "" && f.tails == "" {
-		fmt.Fprintln(env.Stderr, "bianque collect: nothing to receive: give --syslog-udp, --syslog-tcp, --syslog-tls or --tail")
+	if f.syslogUDP == "" && f.syslogTCP == "" && f.syslogTLS == "" && f.tails == "" && f.httpAddr == "" {
+		fmt.Fprintln(env.Stderr, "bianque collect: nothing to receive: give --syslog-udp, --syslog-tcp, --syslog-tls, --http or --tail")
 		return errUsage
 	}
 	return collect(ctx, env, f)
@@ -187,6 +192,29 @@ func collect(ctx context.Context, env *cmdEnv, f collectFlags) error {
 				logger.Error("tail stopped", "path", path, "err", err)
 			}
 		}()
+	}
+	if f.httpAddr != "" {
+		tokens := map[string]string{}
+		for _, spec := range strings.Split(f.httpTokens, ",") {
+			if tok, hint, _ := strings.Cut(strings.TrimSpace(spec), "="); tok != "" {
+				tokens[tok] = hint
+			}
+		}
+		if len(tokens) == 0 {
+			return errors.New("--http needs --http-tokens")
+		}
+		h := &ingest.HTTPHandler{Components: &ingest.ComponentCache{Store: ingest.NewLocalTokens(tokens)},
+			Sink: &ingest.QueueSink{Queue: spool}, Metrics: metrics}
+		mux := http.NewServeMux()
+		mux.Handle("/api/v1/ingest", h)
+		ln, err := net.Listen("tcp", f.httpAddr)
+		if err != nil {
+			return fmt.Errorf("http listener: %w", err)
+		}
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+		logger.Info("receiving HTTP ingest", "addr", ln.Addr().String())
+		go srv.Serve(ln)
+		defer srv.Close()
 	}
 	if f.metrics != "" {
 		ln, err := net.Listen("tcp", f.metrics)
