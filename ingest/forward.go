@@ -104,7 +104,10 @@ func (h *BatchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for i := range recs {
 		rec := &recs[i]
-		rec.ID = DeriveID(rec.Received, comp.ID, rec.ID)
+		// The collector's record ID is stable across re-sends (it was
+		// assigned before spooling); the receive time is not (a tailed line
+		// read again after a crash), so the time part comes from the ID.
+		rec.ID = DeriveID(IDTime(rec.ID), comp.ID, rec.ID)
 		rec.TenantID = comp.TenantID
 		rec.ComponentID = comp.ID
 	}

@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"time"
+
+	"bianque"
 	"bytes"
 	"errors"
 	"io"
@@ -144,6 +147,22 @@ func BenchmarkFramerLF(b *testing.B) {
 				break
 			}
 			n++
+		}
+	}
+}
+
+func TestIDTime(t *testing.T) {
+	at := time.Date(2024, 5, 1, 10, 0, 0, 123e6, time.UTC)
+	// NewIDAt never goes back in time within a process, so only a lower bound holds.
+	if got := IDTime(bianque.NewIDAt(at)); got.Before(at) {
+		t.Errorf("IDTime(NewIDAt) = %v, want at least %v", got, at)
+	}
+	if got := IDTime(DeriveID(at, "x")); !got.Equal(at) {
+		t.Errorf("IDTime(DeriveID) = %v", got)
+	}
+	for _, id := range []string{"", "r1", DeriveID(time.Time{}, "x"), "!!!!!!!!!!!!!!!!!!!!!!!!!!"} {
+		if got := IDTime(id); !got.IsZero() {
+			t.Errorf("IDTime(%q) = %v, want zero", id, got)
 		}
 	}
 }

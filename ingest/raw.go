@@ -159,8 +159,29 @@ func DeriveID(received time.Time, parts ...string) string {
 		h.Write([]byte(p))
 	}
 	sum := h.Sum(nil)
+	var ms uint64
+	if !received.IsZero() {
+		ms = uint64(received.UnixMilli())
+	}
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[0:8], uint64(received.UnixMilli())<<16|uint64(binary.BigEndian.Uint16(sum[8:10])))
+	binary.BigEndian.PutUint64(b[0:8], ms<<16|uint64(binary.BigEndian.Uint16(sum[8:10])))
 	copy(b[8:], sum[:8])
 	return idEncoding.EncodeToString(b[:])
+}
+
+// IDTime returns the millisecond time an ID made by bianque.NewID or
+// DeriveID carries in its first 48 bits, or the zero time for anything else.
+func IDTime(id string) time.Time {
+	if len(id) != 26 {
+		return time.Time{}
+	}
+	b, err := idEncoding.DecodeString(id)
+	if err != nil || len(b) != 16 {
+		return time.Time{}
+	}
+	ms := binary.BigEndian.Uint64(b[0:8]) >> 16
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(ms)).UTC()
 }
