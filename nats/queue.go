@@ -337,10 +337,17 @@ func toDelivery(m jetstream.Msg) (*queue.Delivery, error) {
 	return queue.NewDelivery(msg, md.Sequence.Stream, int(md.NumDelivered), m), nil
 }
 
-// Ack acknowledges deliveries (double acknowledgement: the server confirms,
-// so an acknowledged message is not delivered again).
+// Ack acknowledges deliveries. The acknowledgements of a batch are sent
+// together and confirmed by one round trip to the server (a flush), rather
+// than one round trip each.
 func (q *Queue) Ack(ctx context.Context, ds []*queue.Delivery) error {
-	return q.settle(ctx, ds, func(m jetstream.Msg) error { return m.DoubleAck(ctx) })
+	if err := q.settle(ctx, ds, func(m jetstream.Msg) error { return m.Ack() }); err != nil {
+		return err
+	}
+	if err := q.nc.FlushWithContext(ctx); err != nil {
+		return fmt.Errorf("flush acknowledgements: %w", err)
+	}
+	return nil
 }
 
 // Nak gives deliveries back for immediate redelivery.
