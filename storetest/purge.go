@@ -28,6 +28,9 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	}
 	newAsset(t, s, tn.ID, func(a *bianque.Asset) { a.IPs = []string{"10.0.0.1"}; a.Hostnames = []string{"pc1"} })
 	appendAudit(t, s, tn.ID, 4)
+	newComponent(t, componentStore(t, s), tn.ID, nil)
+	must(t, s.(bianque.DeadLetterStore).AppendDeadLetters(ctx, []*bianque.DeadLetter{{TenantID: tn.ID, Stage: "parse",
+		Reason: "r", Raw: "x", ReceivedAt: at()}}), "dead letter")
 	for i := range 2 {
 		_, err := r.ExecRaw(ctx, fmt.Sprintf("INSERT INTO storetest_later_area (id, tenant_id, note) VALUES ('%s-%d', '%s', 'x')", tn.ID, i, tn.ID))
 		must(t, err, "insert into the later table")
