@@ -255,14 +255,28 @@ func (p *Pipeline) Process(ctx context.Context, ds []*queue.Delivery) error {
 		byTenant[raw.TenantID] = append(byTenant[raw.TenantID], e)
 	}
 	stored := 0
+	kept := order[:0:0]
 	for _, t := range order {
 		evs := byTenant[t]
 		if err := p.cfg.Sink.AppendEvents(ctx, t, evs); err != nil {
+			if bianque.ErrorCode(err) == bianque.ENOTFOUND {
+				// The tenant is gone (purged while its events were queued):
+				// retrying cannot succeed, so the events become dead letters
+				// of no tenant rather than blocking the queue.
+				for _, e := range evs {
+					dead = append(dead, &bianque.DeadLetter{ID: e.Str(event.EventID), ComponentID: e.Str("agent.id"),
+						Source: "tenant " + t, ReceivedAt: now, Stage: StageStore, Reason: err.Error(),
+						Raw: e.Str(event.EventOriginal), CreatedAt: now})
+				}
+				continue
+			}
 			p.cfg.Metrics.Errors.WithLabelValues(StageStore).Inc()
 			return fmt.Errorf("store events of tenant %s: %w", t, err)
 		}
 		stored += len(evs)
+		kept = append(kept, t)
 	}
+	order = kept
 	if len(dead) > 0 {
 		if err := p.cfg.DeadLetters.AppendDeadLetters(ctx, dead); err != nil {
 			p.cfg.Metrics.Errors.WithLabelValues(StageStore).Inc()

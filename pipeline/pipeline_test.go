@@ -78,6 +78,9 @@ func (s *memStore) AppendEvents(ctx context.Context, tenantID string, evs []*eve
 		s.failNext--
 		return errors.New("database unavailable")
 	}
+	if tenantID == "gone" {
+		return bianque.Errorf(bianque.ENOTFOUND, "tenant gone: a referenced record does not exist")
+	}
 	for _, e := range evs {
 		if e.Str(event.OrganizationID) != tenantID {
 			return fmt.Errorf("event of tenant %s appended to %s", e.Str(event.OrganizationID), tenantID)
@@ -334,5 +337,24 @@ func TestPipelineRedeliveryAfterRestart(t *testing.T) {
 	waitCount(t, store, 100, 0)
 	if store.appends != 150 {
 		t.Errorf("appends = %d, want 150 (50 redelivered, stored idempotently)", store.appends)
+	}
+}
+
+// TestPipelineTenantGone: events of a purged tenant cannot be stored; they
+// become dead letters of no tenant instead of blocking the queue.
+func TestPipelineTenantGone(t *testing.T) {
+	q, err := queue.OpenLocal(t.TempDir(), queue.LocalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	store := newMemStore()
+	publish(t, q, ingest.Raw{ID: "g1", TenantID: "gone", Received: time.Now(), Data: []byte("a=1")},
+		ingest.Raw{ID: "k1", TenantID: "t1", Received: time.Now(), Data: []byte("a=2")})
+	stop := run(t, Config{Queue: q, Parser: kvParser{}, Sink: store, DeadLetters: store})
+	defer stop()
+	waitCount(t, store, 1, 1)
+	if d := store.dead["g1"]; d == nil || d.TenantID != "" || d.Stage != StageStore || d.Raw != "a=1" {
+		t.Fatalf("dead letter = %+v", d)
 	}
 }
