@@ -5,12 +5,13 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -276,6 +277,115 @@ func TestCollectorKilledNoLoss(t *testing.T) {
 	}
 }
 
-var _ = errors.New
-var _ = strings.Cut
-var _ = strconv.Itoa
+// freeAddr returns a loopback address nobody listens on at the moment.
+func freeAddr(t *testing.T, network string) string {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().String()
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestCollectorInputs checks the collect command's receivers end to end:
+// syslog over UDP and TCP and an HTTP NDJSON batch with a local token.
+func TestCollectorInputs(t *testing.T) {
+	bin := bianqueBinary(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	comps := ingesttest.NewComponents()
+	store := newIDStore()
+	srv, err := server.New(ctx, server.Config{DataDir: filepath.Join(dir, "platform"), Listen: "127.0.0.1:0", Components: comps,
+		TenantByCode: func(ctx context.Context, code string) (string, error) { return "t1", nil },
+		Parser:       lineParser{}, Sink: store, DeadLetters: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	os.WriteFile(filepath.Join(dir, "ca.crt"), srv.CA().CertPEM(), 0o644)
+	go func() {
+		for ctx.Err() == nil {
+			cs, _, _ := comps.Components(ctx, bianque.ComponentFilter{States: []bianque.ComponentState{bianque.ComponentPending}})
+			for _, c := range cs {
+				srv.Enroller().Approve(ctx, c.TenantID, c.ID, "admin")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	udp, tcp, httpAddr := freeAddr(t, "udp"), freeAddr(t, "tcp"), freeAddr(t, "tcp")
+	collector := start(t, filepath.Join(dir, "collect.log"), bin, "collect", "--platform", "https://"+srv.Addr().String(),
+		"--tenant", "szph", "--ca-cert", filepath.Join(dir, "ca.crt"), "--data-dir", filepath.Join(dir, "collector"),
+		"--syslog-udp", udp, "--syslog-tcp", tcp, "--http", httpAddr, "--http-tokens", "s3cret=sysmon", "--enrol-poll", "50ms")
+	waitListening := func(addr string) {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("collector not listening on %s:\n%s", addr, tail(collector.log))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitListening(tcp)
+	waitListening(httpAddr)
+	u, err := net.Dial("udp", udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(u, "<13>over udp")
+	u.Close()
+	c, err := net.Dial("tcp", tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(c, "<13>over tcp\n")
+	c.Close()
+	req, _ := http.NewRequest("POST", "http://"+httpAddr+"/api/v1/ingest", strings.NewReader(`{"over":"http"}`+"\n"))
+	req.Header.Set("Authorization", "Bearer s3cret")
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("HTTP ingest: %s", resp.Status)
+	}
+	req, _ = http.NewRequest("POST", "http://"+httpAddr+"/api/v1/ingest", strings.NewReader(`{"a":1}`))
+	req.Header.Set("Authorization", "Bearer wrong")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("wrong token: %v %v", resp, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for store.count() < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	store.mu.Lock()
+	got := []string{}
+	for _, m := range store.byID {
+		got = append(got, m)
+	}
+	store.mu.Unlock()
+	slices.Sort(got)
+	if strings.Join(got, "|") != `<13>over tcp|<13>over udp|{"over":"http"}` {
+		t.Fatalf("stored %q; collector log:\n%s", got, tail(collector.log))
+	}
+	collector.stop()
+	cancel()
+	<-done
+}
