@@ -87,7 +87,6 @@ type Queue struct {
 	cons   jetstream.Consumer
 
 	fetchMu sync.Mutex
-	iter    jetstream.MessagesContext
 
 	mu       sync.Mutex
 	inflight map[uint64]jetstream.Msg
@@ -151,11 +150,7 @@ func open(ctx context.Context, nc *natsgo.Conn, opts Options) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", opts.Consumer, err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(1000))
-	if err != nil {
-		return nil, fmt.Errorf("pull from %s: %w", opts.Consumer, err)
-	}
-	return &Queue{opts: opts, nc: nc, js: js, stream: stream, cons: cons, iter: iter, inflight: map[uint64]jetstream.Msg{}}, nil
+	return &Queue{opts: opts, nc: nc, js: js, stream: stream, cons: cons, inflight: map[uint64]jetstream.Msg{}}, nil
 }
 
 // subjectToken turns a key into one subject token.
@@ -278,7 +273,11 @@ func (q *Queue) waitForRoom(ctx context.Context, n int) error {
 	}
 }
 
-// Fetch returns up to max messages, waiting up to wait for the first.
+// Fetch returns up to limit messages, waiting up to wait for the first. It
+// takes what is available at once with a no-wait pull request, and only when
+// nothing is waits with a pull request for one message (then takes what
+// arrived meanwhile), so a busy stream is read in full batches and an idle
+// one answers as soon as a message comes.
 func (q *Queue) Fetch(ctx context.Context, limit int, wait time.Duration) ([]*queue.Delivery, error) {
 	if limit <= 0 {
 		limit = 1
@@ -288,33 +287,73 @@ func (q *Queue) Fetch(ctx context.Context, limit int, wait time.Duration) ([]*qu
 	if q.isClosed() {
 		return nil, queue.ErrClosed
 	}
-	var out []*queue.Delivery
-	wctx, cancel := context.WithTimeout(ctx, max(wait, time.Millisecond))
-	m, err := q.iter.Next(jetstream.NextContext(wctx))
-	cancel()
+	out, err := q.pull(ctx, limit, 0)
+	if err != nil || len(out) > 0 {
+		return q.track(out), err
+	}
+	if wait < time.Millisecond {
+		return nil, nil
+	}
+	deadline := time.Now().Add(wait)
 	for {
-		if err != nil {
-			switch {
-			case ctx.Err() != nil:
-				return out, ctx.Err()
-			case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, natsgo.ErrTimeout):
-				return q.track(out), nil
-			case errors.Is(err, jetstream.ErrMsgIteratorClosed):
-				return q.track(out), queue.ErrClosed
-			default:
-				return q.track(out), fmt.Errorf("fetch from %s: %w", q.opts.Consumer, err)
+		left := time.Until(deadline)
+		if left < time.Millisecond {
+			return nil, nil
+		}
+		// Pull requests expire on the server; keep each short so that a
+		// cancelled context is noticed promptly.
+		out, err = q.pull(ctx, 1, min(left, 5*time.Second))
+		if err != nil || len(out) > 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if err == nil && limit > 1 {
+		more, merr := q.pull(ctx, limit-1, 0)
+		out, err = append(out, more...), merr
+	}
+	return q.track(out), err
+}
+
+// pull runs one pull request: no-wait when wait is 0.
+func (q *Queue) pull(ctx context.Context, n int, wait time.Duration) ([]*queue.Delivery, error) {
+	var batch jetstream.MessageBatch
+	var err error
+	if wait == 0 {
+		batch, err = q.cons.FetchNoWait(n)
+	} else {
+		batch, err = q.cons.Fetch(n, jetstream.FetchMaxWait(wait))
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, natsgo.ErrConnectionClosed) {
+			return nil, queue.ErrClosed
+		}
+		return nil, fmt.Errorf("fetch from %s: %w", q.opts.Consumer, err)
+	}
+	var out []*queue.Delivery
+	for {
+		select {
+		case m, ok := <-batch.Messages():
+			if !ok {
+				if err := batch.Error(); err != nil && !errors.Is(err, natsgo.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+					return out, fmt.Errorf("fetch from %s: %w", q.opts.Consumer, err)
+				}
+				return out, nil
 			}
+			d, err := toDelivery(m)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, d)
+		case <-ctx.Done():
+			// Messages already delivered to this batch are redelivered after AckWait.
+			return out, ctx.Err()
 		}
-		d, derr := toDelivery(m)
-		if derr != nil {
-			return q.track(out), derr
-		}
-		out = append(out, d)
-		if len(out) >= limit {
-			return q.track(out), nil
-		}
-		// Take what is already buffered without waiting longer.
-		m, err = q.iter.Next(jetstream.NextMaxWait(time.Millisecond))
 	}
 }
 
@@ -402,7 +441,6 @@ func (q *Queue) Close() error {
 	for _, m := range held {
 		m.Nak()
 	}
-	q.iter.Stop()
 	err := q.nc.Drain()
 	if err != nil {
 		q.nc.Close()

@@ -23,6 +23,7 @@ import (
 	"bianque/ingest/ingesttest"
 	"bianque/ingest/server"
 	"bianque/internal/testutil"
+	"bianque/nats"
 	"bianque/pipeline"
 )
 
@@ -156,7 +157,22 @@ func (s *idStore) count() int {
 // follows a file growing to N lines, kills it with SIGKILL twice and
 // restarts it, and stops and restarts the platform's ingest side in
 // between: every line must be stored, and stored once.
-func TestCollectorKilledNoLoss(t *testing.T) {
+func TestCollectorKilledNoLoss(t *testing.T) { collectorKilledNoLoss(t, "", 200000) }
+
+// TestCollectorKilledNoLossJetStream is the same with JetStream as the
+// platform's queue.
+func TestCollectorKilledNoLossJetStream(t *testing.T) {
+	stream := fmt.Sprintf("BQE2E_%d", time.Now().UnixNano()%1e9)
+	t.Cleanup(func() {
+		nats.DeleteStream(context.Background(), testutil.NATSURL(), stream)
+		nats.DeleteKeyValue(context.Background(), testutil.NATSURL(), strings.ToLower(stream)+"_batches")
+	})
+	// Fewer lines: JetStream on the shared test machine moves a few
+	// thousand events per second here, the local queue tens of thousands.
+	collectorKilledNoLoss(t, testutil.NATSURL()+"?stream="+stream, 40000)
+}
+
+func collectorKilledNoLoss(t *testing.T, queueURL string, n int) {
 	bin := bianqueBinary(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -169,6 +185,7 @@ func TestCollectorKilledNoLoss(t *testing.T) {
 	listen := "127.0.0.1:0"
 	startPlatform := func() string {
 		srv, err := server.New(ctx, server.Config{DataDir: filepath.Join(dir, "platform"), Listen: listen, Components: comps,
+			Queue:        queueURL,
 			TenantByCode: func(ctx context.Context, code string) (string, error) { return "t1", nil },
 			Parser:       lineParser{}, Sink: store, DeadLetters: store})
 		if err != nil {
@@ -205,7 +222,6 @@ func TestCollectorKilledNoLoss(t *testing.T) {
 	}
 	addr := startPlatform()
 
-	const n = 200000
 	logFile := filepath.Join(dir, "app.log")
 	args := []string{"collect", "--platform", "https://" + addr, "--tenant", "szph", "--ca-cert", filepath.Join(dir, "ca.crt"),
 		"--data-dir", filepath.Join(dir, "collector"), "--tail", logFile, "--enrol-poll", "50ms", "--batch", "2000"}
@@ -222,7 +238,7 @@ func TestCollectorKilledNoLoss(t *testing.T) {
 		w := bufio.NewWriterSize(f, 1<<20)
 		for i := 0; i < n; i++ {
 			fmt.Fprintf(w, "line %07d of the no-loss test\n", i)
-			if i%5000 == 4999 {
+			if i%(n/40) == n/40-1 {
 				w.Flush()
 				time.Sleep(10 * time.Millisecond)
 			}
@@ -231,6 +247,7 @@ func TestCollectorKilledNoLoss(t *testing.T) {
 	}()
 
 	waitStored := func(min int) {
+		defer func(start time.Time) { t.Logf("%d stored after %v", store.count(), time.Since(start)) }(time.Now())
 		deadline := time.Now().Add(60 * time.Second)
 		for store.count() < min {
 			if time.Now().After(deadline) {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,12 +136,27 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.ledger = l
 		s.closers = append(s.closers, l.Close)
 	case strings.HasPrefix(cfg.Queue, "nats://") || strings.HasPrefix(cfg.Queue, "tls://"):
-		q, err := nats.Open(ctx, nats.Options{URL: cfg.Queue, MaxBacklogBytes: cfg.QueueMaxBytes})
+		// nats://host:4222?stream=NAME names the stream (and the ledger
+		// bucket), so that platforms can share a NATS server.
+		url, stream := cfg.Queue, ""
+		if i := strings.Index(url, "?"); i >= 0 {
+			q, err := neturl.ParseQuery(url[i+1:])
+			if err != nil {
+				return nil, fmt.Errorf("queue URL: %w", err)
+			}
+			url, stream = url[:i], q.Get("stream")
+		}
+		opts := nats.Options{URL: url, MaxBacklogBytes: cfg.QueueMaxBytes}
+		bucket := ""
+		if stream != "" {
+			opts.Stream, opts.Subject, bucket = stream, "bianque.ingest."+strings.ToLower(stream), strings.ToLower(stream)+"_batches"
+		}
+		q, err := nats.Open(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
 		s.queue = q
-		l, err := nats.OpenLedger(ctx, cfg.Queue, "", 0)
+		l, err := nats.OpenLedger(ctx, url, bucket, 0)
 		if err != nil {
 			return nil, err
 		}
