@@ -383,7 +383,14 @@ func (q *Queue) Ack(ctx context.Context, ds []*queue.Delivery) error {
 	if err := q.settle(ctx, ds, func(m jetstream.Msg) error { return m.Ack() }); err != nil {
 		return err
 	}
-	if err := q.nc.FlushWithContext(ctx); err != nil {
+	fctx := ctx
+	if _, ok := ctx.Deadline(); !ok {
+		// FlushWithContext insists on a deadline.
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
+	if err := q.nc.FlushWithContext(fctx); err != nil {
 		return fmt.Errorf("flush acknowledgements: %w", err)
 	}
 	return nil

@@ -167,9 +167,7 @@ func TestCollectorKilledNoLossJetStream(t *testing.T) {
 		nats.DeleteStream(context.Background(), testutil.NATSURL(), stream)
 		nats.DeleteKeyValue(context.Background(), testutil.NATSURL(), strings.ToLower(stream)+"_batches")
 	})
-	// Fewer lines: JetStream on the shared test machine moves a few
-	// thousand events per second here, the local queue tens of thousands.
-	collectorKilledNoLoss(t, testutil.NATSURL()+"?stream="+stream, 40000)
+	collectorKilledNoLoss(t, testutil.NATSURL()+"?stream="+stream, 100000)
 }
 
 func collectorKilledNoLoss(t *testing.T, queueURL string, n int) {

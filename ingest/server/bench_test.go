@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -39,7 +40,8 @@ func BenchmarkTransport(b *testing.B) {
 	dir := b.TempDir()
 	comps := ingesttest.NewComponents()
 	sink := &countingSink{}
-	srv, err := New(ctx, Config{DataDir: filepath.Join(dir, "p"), Listen: "127.0.0.1:0", Components: comps,
+	// BIANQUE_BENCH_QUEUE=nats://…?stream=NAME runs the platform side on JetStream.
+	srv, err := New(ctx, Config{DataDir: filepath.Join(dir, "p"), Listen: "127.0.0.1:0", Components: comps, Queue: os.Getenv("BIANQUE_BENCH_QUEUE"),
 		TenantByCode: func(ctx context.Context, code string) (string, error) { return "t1", nil },
 		Parser:       lineParser{}, Sink: sink, DeadLetters: sink})
 	if err != nil {
