@@ -1,0 +1,241 @@
+package http_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"bianque"
+	"bianque/auth"
+	bqhttp "bianque/http"
+	"bianque/service"
+	"bianque/sqlite"
+)
+
+// chromiumPath finds the browser; without one the test is skipped, except in
+// CI (CI set), where it must run.
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("BIANQUE_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; CI must run the browser test (apt-get install chromium fonts-noto-cjk)")
+	}
+	t.Skip("chromium not installed (apt-get install chromium fonts-noto-cjk); CI runs this test")
+	return ""
+}
+
+// The acceptance walk of the portal in real headless Chromium, in Chinese
+// and in English: sign in with a password, enrol TOTP from the page's key
+// (computing the code here, as a phone would), see the dashboard with its
+// charts, open a ticket from the list, acknowledge it and close it.
+func TestPortalInChromium(t *testing.T) {
+	chromium := chromiumPath(t)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/portal.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	opts := service.Options{Argon2: cheap}
+	svc := service.New(st, opts)
+	srv, err := bqhttp.New(bqhttp.Config{Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
+		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	if _, _, err := service.Bootstrap(ctx, st, opts, "root"); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := st.UserByUsername(ctx, "root")
+	rctx := bianque.NewContextWithPrincipal(ctx, root.Principal())
+	tn := &bianque.Tenant{Code: "portal-h", Name: "示例医院 Portal"}
+	if err := svc.Tenants.CreateTenant(rctx, tn); err != nil {
+		t.Fatal(err)
+	}
+
+	alloc, cancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true))...)
+	defer cancel()
+
+	for _, lang := range []struct {
+		code                                         string
+		dashboard, stateNew, stateTriaged, stateDone string
+	}{
+		{"zh-CN", "总览", "新建", "研判中", "已关闭"},
+		{"en", "Dashboard", "New", "Triaged", "Closed"},
+	} {
+		t.Run(lang.code, func(t *testing.T) {
+			name := "analyst-" + strings.ToLower(lang.code)
+			u := &bianque.User{Username: name, DisplayName: name, Role: bianque.RoleAnalyst, Tenants: []string{tn.ID}}
+			if err := svc.Users.CreateUser(rctx, u, pw); err != nil {
+				t.Fatal(err)
+			}
+			tk := &bianque.Ticket{TenantID: tn.ID, Type: bianque.TicketThreat, Severity: bianque.SeverityMajor, Title: "勒索软件横向扫描 " + lang.code}
+			if err := svc.Tickets.CreateTicket(bianque.NewContextWithPrincipal(ctx, u.Principal()), tk); err != nil {
+				t.Fatal(err)
+			}
+
+			var mu sync.Mutex
+			var jsErrors []string
+			listen := func(ev any) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch ev := ev.(type) {
+				case *runtime.EventExceptionThrown:
+					jsErrors = append(jsErrors, "exception: "+ev.ExceptionDetails.Text)
+				case *runtime.EventConsoleAPICalled:
+					if ev.Type == runtime.ConsoleAPICalledTypeError {
+						jsErrors = append(jsErrors, "console.error")
+					}
+				}
+			}
+			bctx, cancel := chromedp.NewContext(alloc, chromedp.WithListener(listen))
+			defer cancel()
+			bctx, cancel = context.WithTimeout(bctx, 90*time.Second)
+			defer cancel()
+			fail := func(step string, err error) {
+				t.Helper()
+				html, _ := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("main")))
+				t.Fatalf("%s: %v\npage: %.1500s", step, err, html)
+			}
+			do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				if err := chromedp.Do(bctx, actions...); err != nil {
+					fail(step, err)
+				}
+			}
+			text := func(step string, a chromedp.Action[string]) string {
+				t.Helper()
+				v, err := chromedp.Run(bctx, a)
+				if err != nil {
+					fail(step, err)
+				}
+				return strings.TrimSpace(v)
+			}
+
+			do("sign in with the password",
+				chromedp.Navigate(ts.URL+"/lang?set="+lang.code+"&next=/login"),
+				chromedp.WaitVisible(chromedp.ID("username")),
+				chromedp.SendKeys(chromedp.ID("username"), name),
+				chromedp.SendKeys(chromedp.ID("password"), pw),
+				chromedp.Click(chromedp.ID("login-submit")),
+				chromedp.WaitVisible(chromedp.ID("totp-secret")),
+			)
+			secret := text("read the enrolment key", chromedp.Text(chromedp.ID("totp-secret")))
+			raw, err := auth.ParseTOTPSecret(secret)
+			if err != nil {
+				t.Fatalf("secret on the enrolment page %q: %v", secret, err)
+			}
+			qr, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll(".qr svg path").length`))
+			if err != nil || qr != 1 {
+				t.Fatalf("no QR code on the enrolment page: %v", err)
+			}
+			do("enrol with a code",
+				chromedp.SendKeys(chromedp.ID("code"), auth.TOTP{Secret: raw}.Code(time.Now())),
+				chromedp.Click(chromedp.ID("mfa-submit")),
+				chromedp.WaitVisible(chromedp.ID("open-total")),
+				chromedp.WaitReady(chromedp.CSS("body[data-charts]")),
+			)
+			dashTitle := text("dashboard title", chromedp.Text(chromedp.CSS("main h1")))
+			charts, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("body"), "data-charts"))
+			if err != nil || dashTitle != lang.dashboard || charts.Value != "4" {
+				t.Fatalf("dashboard: title %q, %q charts, %v", dashTitle, charts.Value, err)
+			}
+			screenshot(t, bctx, "dashboard-"+lang.code)
+			link := chromedp.CSS(`a.ticket-link[data-number="` + itoa(tk.Number) + `"]`)
+			do("open the ticket from the list",
+				chromedp.Navigate(ts.URL+"/tickets"),
+				chromedp.WaitVisible(link),
+			)
+			screenshot(t, bctx, "tickets-"+lang.code)
+			do("open the ticket",
+				chromedp.Click(link),
+				chromedp.WaitVisible(chromedp.ID("ticket-state")),
+			)
+			if state := text("state", chromedp.Text(chromedp.ID("ticket-state"))); state != lang.stateNew {
+				t.Fatalf("state shown %q, want %q", state, lang.stateNew)
+			}
+			do("acknowledge",
+				chromedp.Click(chromedp.ID("action-acknowledge")),
+				chromedp.WaitVisible(chromedp.CSS(`#ticket-state[data-state="triaged"]`)),
+				chromedp.WaitVisible(chromedp.ID("done")),
+			)
+			if state := text("state", chromedp.Text(chromedp.ID("ticket-state"))); state != lang.stateTriaged {
+				t.Fatalf("after acknowledging: %q, want %q", state, lang.stateTriaged)
+			}
+			do("close with a note",
+				chromedp.SendKeys(chromedp.CSS(`form[data-action="close"] textarea`), "已处置 / handled"),
+				chromedp.Click(chromedp.ID("action-close")),
+				chromedp.WaitVisible(chromedp.CSS(`#ticket-state[data-state="closed"]`)),
+			)
+			screenshot(t, bctx, "ticket-"+lang.code)
+			state, notice := text("state", chromedp.Text(chromedp.ID("ticket-state"))), text("notice", chromedp.Text(chromedp.ID("done")))
+			if state != lang.stateDone || notice == "" {
+				t.Fatalf("after closing: %q (%q), want %q", state, notice, lang.stateDone)
+			}
+			got, err := st.Ticket(ctx, tn.ID, tk.ID)
+			if err != nil || got.State != bianque.StateClosed || got.Resolution != "已处置 / handled" || got.AcknowledgedAt == nil {
+				t.Fatalf("stored ticket: %+v %v", got, err)
+			}
+			tl, _ := st.Timeline(ctx, tn.ID, tk.ID)
+			if len(tl) != 3 || tl[1].ActorName != name || tl[2].Action != bianque.ActionClose {
+				t.Fatalf("timeline: %d entries", len(tl))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(jsErrors) > 0 {
+				t.Fatalf("script errors in the page (CSP or code): %v", jsErrors)
+			}
+		})
+	}
+}
+
+// screenshot saves the page to $BIANQUE_SCREENSHOTS/<name>.png when set,
+// for looking at the portal.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("BIANQUE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(dir+"/"+name+".png", png, 0o644); err != nil {
+		t.Log(err)
+	}
+}
+
+func itoa(n int64) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{digits[n%10]}, b...)
+	}
+	return string(b)
+}
