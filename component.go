@@ -238,3 +238,10 @@ type DeadLetterStore interface {
 	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]*DeadLetter, string, error)
 	CountDeadLetters(ctx context.Context, f DeadLetterFilter) (int64, error)
 }
+
+// DeadLetterService lists a tenant's dead letters with authorization
+// (event.read): what could not be processed, and why.
+type DeadLetterService interface {
+	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]*DeadLetter, string, error)
+	CountDeadLetters(ctx context.Context, f DeadLetterFilter) (int64, error)
+}

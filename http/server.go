@@ -39,6 +39,9 @@ type Services struct {
 	Assets    bianque.AssetService
 	Audit     bianque.AuditService
 	Dashboard bianque.DashboardService
+	// Components and DeadLetters are the ingestion area's (optional).
+	Components  bianque.ComponentService
+	DeadLetters bianque.DeadLetterService
 }
 
 // Config configures a Server.
@@ -62,6 +65,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is shown in /healthz and the OpenAPI document.
 	Version string
+	// Ingest, when set, is mounted at POST /api/v1/ingest: components push
+	// events there with their ingest token (it authenticates them itself).
+	Ingest http.Handler
 	// SignInRate is how many sign-in steps (passwords and codes) one client
 	// address may try per minute, with as many in a burst; 0 means 30,
 	// negative means no limit.

@@ -13,11 +13,15 @@ import (
 // component.manage (the hospital administrator, or the service manager),
 // and every change is written to the tenant's audit chain.
 type ComponentService struct {
-	Enroller *Enroller
-	Audit    bianque.AuditStore
+	Enroller        *Enroller
+	Audit           bianque.AuditStore
+	DeadLetterStore bianque.DeadLetterStore // for the DeadLetterService methods
 }
 
-var _ bianque.ComponentService = (*ComponentService)(nil)
+var (
+	_ bianque.ComponentService  = (*ComponentService)(nil)
+	_ bianque.DeadLetterService = (*ComponentService)(nil)
+)
 
 // Component returns one component.
 func (s *ComponentService) Component(ctx context.Context, tenantID, id string) (*bianque.Component, error) {
@@ -99,6 +103,44 @@ func (s *ComponentService) audit(ctx context.Context, p *bianque.Principal, c *b
 		ActorRole: p.Role, SourceIP: p.SourceIP, Action: action, ObjectType: "component", ObjectID: c.ID, Detail: detail}
 	if err := s.Audit.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// DeadLetters lists dead letters of tenants the caller may read events of.
+func (s *ComponentService) DeadLetters(ctx context.Context, f bianque.DeadLetterFilter) ([]*bianque.DeadLetter, string, error) {
+	if err := s.authorizeEvents(ctx, &f); err != nil {
+		return nil, "", err
+	}
+	return s.DeadLetterStore.DeadLetters(ctx, f)
+}
+
+// CountDeadLetters counts dead letters of tenants the caller may read events of.
+func (s *ComponentService) CountDeadLetters(ctx context.Context, f bianque.DeadLetterFilter) (int64, error) {
+	if err := s.authorizeEvents(ctx, &f); err != nil {
+		return 0, err
+	}
+	return s.DeadLetterStore.CountDeadLetters(ctx, f)
+}
+
+func (s *ComponentService) authorizeEvents(ctx context.Context, f *bianque.DeadLetterFilter) error {
+	p := bianque.PrincipalFromContext(ctx)
+	if p == nil {
+		return bianque.Errorf(bianque.EUNAUTHORIZED, "authentication required")
+	}
+	if len(f.TenantIDs) == 0 {
+		f.TenantIDs = p.VisibleTenants()
+	}
+	if len(f.TenantIDs) == 0 {
+		return bianque.Errorf(bianque.ENOTFOUND, "tenant not found")
+	}
+	for _, t := range f.TenantIDs {
+		if err := p.Authorize(bianque.PermEventRead, t); err != nil {
+			return err
+		}
+	}
+	if s.DeadLetterStore == nil {
+		return bianque.Errorf(bianque.EUNAVAILABLE, "dead letters are not available")
 	}
 	return nil
 }
