@@ -63,9 +63,10 @@ type Enricher interface {
 	Enrich(ctx context.Context, tenantID string, e *event.Event) error
 }
 
-// EventSink stores events; AppendEvents must be idempotent on event.id.
+// EventSink stores events (bianque.EventStore satisfies it). AppendEvents
+// must be idempotent on event.id and returns how many events were new.
 type EventSink interface {
-	AppendEvents(ctx context.Context, tenantID string, events []*event.Event) error
+	AppendEvents(ctx context.Context, tenantID string, events []*event.Event) (inserted int, err error)
 }
 
 // Detector receives stored events for detection.
@@ -118,7 +119,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bianque_pipeline_events_total",
-			Help: "Messages processed by the pipeline, by result (stored, dead)."}, []string{"result"}),
+			Help: "Messages processed by the pipeline, by result: stored, duplicate (delivered again and already stored), dead."}, []string{"result"}),
 		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bianque_pipeline_dead_letters_total",
 			Help: "Messages sent to the dead letters, by the stage that failed."}, []string{"stage"}),
 		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bianque_pipeline_errors_total",
@@ -254,11 +255,12 @@ func (p *Pipeline) Process(ctx context.Context, ds []*queue.Delivery) error {
 		}
 		byTenant[raw.TenantID] = append(byTenant[raw.TenantID], e)
 	}
-	stored := 0
+	stored, duplicates := 0, 0
 	kept := order[:0:0]
 	for _, t := range order {
 		evs := byTenant[t]
-		if err := p.cfg.Sink.AppendEvents(ctx, t, evs); err != nil {
+		n, err := p.cfg.Sink.AppendEvents(ctx, t, evs)
+		if err != nil {
 			if bianque.ErrorCode(err) == bianque.ENOTFOUND {
 				// The tenant is gone (purged while its events were queued):
 				// retrying cannot succeed, so the events become dead letters
@@ -273,7 +275,8 @@ func (p *Pipeline) Process(ctx context.Context, ds []*queue.Delivery) error {
 			p.cfg.Metrics.Errors.WithLabelValues(StageStore).Inc()
 			return fmt.Errorf("store events of tenant %s: %w", t, err)
 		}
-		stored += len(evs)
+		stored += n
+		duplicates += len(evs) - n
 		kept = append(kept, t)
 	}
 	order = kept
@@ -295,6 +298,7 @@ func (p *Pipeline) Process(ctx context.Context, ds []*queue.Delivery) error {
 		return fmt.Errorf("ack batch: %w", err)
 	}
 	p.cfg.Metrics.Events.WithLabelValues("stored").Add(float64(stored))
+	p.cfg.Metrics.Events.WithLabelValues("duplicate").Add(float64(duplicates))
 	for _, dl := range dead {
 		p.cfg.Metrics.Events.WithLabelValues("dead").Inc()
 		p.cfg.Metrics.DeadLetters.WithLabelValues(dl.Stage).Inc()

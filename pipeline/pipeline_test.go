@@ -71,24 +71,28 @@ func newMemStore() *memStore {
 	return &memStore{events: map[string]*event.Event{}, dead: map[string]*bianque.DeadLetter{}}
 }
 
-func (s *memStore) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) error {
+func (s *memStore) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failNext > 0 {
 		s.failNext--
-		return errors.New("database unavailable")
+		return 0, errors.New("database unavailable")
 	}
 	if tenantID == "gone" {
-		return bianque.Errorf(bianque.ENOTFOUND, "tenant gone: a referenced record does not exist")
+		return 0, bianque.Errorf(bianque.ENOTFOUND, "tenant gone: a referenced record does not exist")
 	}
+	n := 0
 	for _, e := range evs {
 		if e.Str(event.OrganizationID) != tenantID {
-			return fmt.Errorf("event of tenant %s appended to %s", e.Str(event.OrganizationID), tenantID)
+			return 0, fmt.Errorf("event of tenant %s appended to %s", e.Str(event.OrganizationID), tenantID)
+		}
+		if _, ok := s.events[e.Str(event.EventID)]; !ok {
+			n++
 		}
 		s.events[e.Str(event.EventID)] = e
 		s.appends++
 	}
-	return nil
+	return n, nil
 }
 
 func (s *memStore) AppendDeadLetters(ctx context.Context, dls []*bianque.DeadLetter) error {

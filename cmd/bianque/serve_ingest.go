@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +19,9 @@ import (
 	"bianque"
 	"bianque/ingest"
 	"bianque/ingest/server"
+	"bianque/mask"
+	"bianque/parse"
+	"bianque/parse/std"
 	"bianque/pipeline"
 	"bianque/queue"
 )
@@ -23,7 +31,7 @@ type ingestConfig struct {
 	queue, queueSync, listen, hostnames   string
 	syslogUDP, syslogTCP, syslogTLS       string
 	syslogTenant, syslogHint, syslogFrame string
-	caDir                                 string
+	caDir, maskKey                        string
 	workers                               int
 }
 
@@ -42,17 +50,58 @@ func ingestFlags(fs *flagSet) func() ingestConfig {
 	frame := fs.String("syslog-framing", "BIANQUE_SYSLOG_FRAMING", "auto", "TCP/TLS syslog framing: auto, lf or octet")
 	caDir := fs.String("ca-dir", "BIANQUE_CA_DIR", "", "directory of the platform CA that issues collector certificates (default <data>/ca; nodes of one platform share it)")
 	workers := fs.Int("ingest-workers", "BIANQUE_INGEST_WORKERS", 0, "pipeline workers (default: one per CPU)")
+	maskKey := fs.String("mask-key", "BIANQUE_MASK_KEY", "", "master key of PII masking (R2.5), 32+ bytes as hex or base64 (default: kept in <data>/mask.key, created on first start)")
 	return func() ingestConfig {
 		return ingestConfig{queue: *q, queueSync: *qs, listen: *listen, hostnames: *hosts, syslogUDP: *udp, syslogTCP: *tcp,
-			syslogTLS: *tlsAddr, syslogTenant: *tenant, syslogHint: *hint, syslogFrame: *frame, caDir: *caDir, workers: *workers}
+			syslogTLS: *tlsAddr, syslogTenant: *tenant, syslogHint: *hint, syslogFrame: *frame, caDir: *caDir, maskKey: *maskKey, workers: *workers}
 	}
 }
 
-// ingestStages are the pipeline stages other areas provide; the pipeline
-// runs only when a parser and an event sink are wired (parse/, the event
-// store). Until then received events wait, durably, on the queue.
-var ingestStages = func(ctx context.Context, store bianque.Store, log *slog.Logger) (pipeline.Parser, pipeline.Masker, pipeline.EventSink, pipeline.Detector) {
-	return nil, nil, nil, nil
+// ingestStages assembles the pipeline stages of the other areas: the parser
+// with every shipped vendor, per-tenant PII masking under the master key,
+// and the store's event store as the sink (when the store has one).
+// Detection joins here when it exists.
+func ingestStages(cfg ingestConfig, dataDir string, store bianque.Store, clock bianque.Clock) (pipeline.Parser, pipeline.Masker, pipeline.EventSink, pipeline.Detector, error) {
+	key, err := maskKey(cfg.maskKey, filepath.Join(dataDir, "mask.key"))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	pol, err := mask.NewPolicies(key, mask.Default(), nil)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	parser := server.ParseStage{Parser: std.NewParser(parse.Options{Clock: clock})}
+	sink, _ := store.(pipeline.EventSink)
+	return parser, server.MaskStage{Policies: pol}, sink, nil, nil
+}
+
+// maskKey returns the master key of PII masking: --mask-key (32 bytes or
+// more, base64 or hex), else the key kept in path, created on first use.
+// Tokens stay stable only while the key does; nodes of one platform share it.
+func maskKey(flag, path string) ([]byte, error) {
+	if flag != "" {
+		if b, err := hex.DecodeString(flag); err == nil && len(b) >= 32 {
+			return b, nil
+		}
+		if b, err := base64.StdEncoding.DecodeString(flag); err == nil && len(b) >= 32 {
+			return b, nil
+		}
+		return nil, errors.New("--mask-key must be at least 32 bytes as hex or base64")
+	}
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return nil, fmt.Errorf("write mask key: %w", err)
+	}
+	return key, nil
 }
 
 // ingestRuntime is the ingestion side of a running bianque serve.
@@ -98,7 +147,10 @@ func startIngest(ctx context.Context, cfg ingestConfig, dataDir string, store bi
 			return nil, fmt.Errorf("--syslog-tenant %q: %w", cfg.syslogTenant, err)
 		}
 	}
-	parser, masker, sink, detector := ingestStages(ctx, store, log)
+	parser, masker, sink, detector, err := ingestStages(cfg, dataDir, store, clock)
+	if err != nil {
+		return nil, err
+	}
 	scfg := server.Config{
 		DataDir: filepath.Join(dataDir, "ingest"), CADir: cfg.caDir, Queue: cfg.queue, QueueSync: syncPolicy,
 		Listen: cfg.listen, Hostnames: hostnames,
@@ -114,7 +166,7 @@ func startIngest(ctx context.Context, cfg ingestConfig, dataDir string, store bi
 	if parser != nil && sink != nil && deadLetters != nil {
 		scfg.Parser, scfg.Masker, scfg.Sink, scfg.Detector, scfg.DeadLetters = parser, masker, sink, detector, deadLetters
 	} else {
-		log.Warn("ingest pipeline not running: no parser or event store is wired; received events wait on the queue")
+		log.Warn("ingest pipeline not running: the store keeps no events; received events wait on the queue")
 	}
 	srv, err := server.New(ctx, scfg)
 	if err != nil {

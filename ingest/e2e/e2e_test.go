@@ -126,7 +126,7 @@ func newIDStore() *idStore {
 	return &idStore{byID: map[string]string{}, byMsg: map[string]map[string]bool{}}
 }
 
-func (s *idStore) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) error {
+func (s *idStore) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range evs {
@@ -137,7 +137,7 @@ func (s *idStore) AppendEvents(ctx context.Context, tenantID string, evs []*even
 		}
 		s.byMsg[msg][id] = true
 	}
-	return nil
+	return len(evs), nil
 }
 
 func (s *idStore) AppendDeadLetters(ctx context.Context, dls []*bianque.DeadLetter) error {

@@ -19,9 +19,9 @@ import (
 
 type countingSink struct{ n atomic.Int64 }
 
-func (s *countingSink) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) error {
+func (s *countingSink) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) (int, error) {
 	s.n.Add(int64(len(evs)))
-	return nil
+	return len(evs), nil
 }
 
 func (s *countingSink) AppendDeadLetters(ctx context.Context, dls []*bianque.DeadLetter) error {

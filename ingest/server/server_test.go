@@ -39,13 +39,13 @@ type store struct {
 	dead   map[string]*bianque.DeadLetter
 }
 
-func (s *store) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) error {
+func (s *store) AppendEvents(ctx context.Context, tenantID string, evs []*event.Event) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range evs {
 		s.events[e.Str(event.EventID)] = tenantID + ":" + e.Str(event.Message)
 	}
-	return nil
+	return len(evs), nil
 }
 
 func (s *store) AppendDeadLetters(ctx context.Context, dls []*bianque.DeadLetter) error {
