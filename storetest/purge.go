@@ -31,6 +31,8 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	newComponent(t, componentStore(t, s), tn.ID, nil)
 	must(t, s.(bianque.DeadLetterStore).AppendDeadLetters(ctx, []*bianque.DeadLetter{{TenantID: tn.ID, Stage: "parse",
 		Reason: "r", Raw: "x", ReceivedAt: at()}}), "dead letter")
+	_, err := findingStore(t, s).UpsertFinding(ctx, newFinding(tn.ID, "10.0.0.1", 443, "1"))
+	must(t, err, "finding")
 	for i := range 2 {
 		_, err := r.ExecRaw(ctx, fmt.Sprintf("INSERT INTO storetest_later_area (id, tenant_id, note) VALUES ('%s-%d', '%s', 'x')", tn.ID, i, tn.ID))
 		must(t, err, "insert into the later table")

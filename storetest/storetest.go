@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open(t)) })
 	t.Run("Components", func(t *testing.T) { testComponents(t, open(t)) })
 	t.Run("DeadLetters", func(t *testing.T) { testDeadLetters(t, open(t)) })
+	t.Run("Findings", func(t *testing.T) { testFindings(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 }
 
