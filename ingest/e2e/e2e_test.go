@@ -404,3 +404,5 @@ func TestCollectorInputs(t *testing.T) {
 	cancel()
 	<-done
 }
+
+func netDial(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
