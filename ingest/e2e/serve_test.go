@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,7 +218,7 @@ func serveNoLoss(t *testing.T, db, queueURL string) {
 
 	// Every line exactly once.
 	seen := make([]uint8, noLossEvents)
-	pr, pw, _ := os.Pipe()
+	pr, pw := io.Pipe()
 	go func() {
 		_, err := es.ExportTenantEvents(ctx, tenant.ID, pw)
 		pw.CloseWithError(err)
