@@ -1,8 +1,5 @@
 //go:build eventstore
 
-// timedSink measures the time the event store takes, to tell the store's
-// share of an end-to-end figure from the pipeline's.
-
 package server
 
 import (
@@ -14,6 +11,8 @@ import (
 	"bianque/pipeline"
 )
 
+// timedSink measures the time the event store takes, to tell the store's
+// share of an end-to-end figure from the pipeline's.
 type timedSink struct {
 	pipeline.EventSink
 	mu    sync.Mutex
