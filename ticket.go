@@ -16,10 +16,13 @@ const (
 	TicketIncident      TicketType = "incident"      // a confirmed threat: handled by a higher tier (R4.2)
 	TicketVulnerability TicketType = "vulnerability" // a finding to fix and retest (R7.4)
 	TicketEmergency     TicketType = "emergency"     // an emergency response request
+	// TicketAsset asks the hospital to confirm a new asset or a change of one
+	// (new device, changed fingerprint or service set; R6.2, R6.3).
+	TicketAsset TicketType = "asset"
 )
 
 // TicketTypes lists the ticket types.
-var TicketTypes = []TicketType{TicketThreat, TicketIncident, TicketVulnerability, TicketEmergency}
+var TicketTypes = []TicketType{TicketThreat, TicketIncident, TicketVulnerability, TicketEmergency, TicketAsset}
 
 // Valid reports whether tt is a known ticket type.
 func (tt TicketType) Valid() bool { return slices.Contains(TicketTypes, tt) }
@@ -92,7 +95,7 @@ func (t *Ticket) Validate() error {
 	case t.TenantID == "":
 		return Errorf(EINVALID, "ticket tenant is required")
 	case !t.Type.Valid():
-		return Errorf(EINVALID, "ticket type %q must be one of threat, incident, vulnerability, emergency", t.Type)
+		return Errorf(EINVALID, "ticket type %q must be one of threat, incident, vulnerability, emergency, asset", t.Type)
 	case !t.Severity.Valid():
 		return Errorf(EINVALID, "ticket severity %q must be general or major", t.Severity)
 	case !t.State.Valid():
