@@ -99,7 +99,7 @@ type Config struct {
 	Sink        EventSink
 	Detector    Detector // optional
 	DeadLetters DeadLetterSink
-	// Workers run in parallel (GOMAXPROCS); each takes batches of up to Batch (500).
+	// Workers run in parallel (GOMAXPROCS); each takes batches of up to Batch (2000: the event store appends a batch in one transaction).
 	Workers int
 	Batch   int
 	Clock   bianque.Clock
@@ -147,7 +147,7 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 500
+		cfg.Batch = 2000
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = bianque.SystemClock{}
