@@ -207,10 +207,12 @@ type Finding struct {
 	FirstSeen     time.Time    `json:"first_seen,omitzero"`
 	LastSeen      time.Time    `json:"last_seen,omitzero"`
 	ClosedAt      *time.Time   `json:"closed_at,omitempty"`
-	RetestedAt    *time.Time   `json:"retested_at,omitempty"`
-	CreatedAt     time.Time    `json:"created_at,omitzero"`
-	UpdatedAt     time.Time    `json:"updated_at,omitzero"`
-	Version       int64        `json:"version,omitempty"`
+	// RemindedAt is when the last overdue reminder went out (R7.4).
+	RemindedAt *time.Time `json:"reminded_at,omitempty"`
+	RetestedAt *time.Time `json:"retested_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at,omitzero"`
+	UpdatedAt  time.Time  `json:"updated_at,omitzero"`
+	Version    int64      `json:"version,omitempty"`
 }
 
 // Location is one endpoint of a finding: a network service (protocol, host,
@@ -446,6 +448,13 @@ type FindingService interface {
 	Act(ctx context.Context, tenantID, id string, a FindingAction, reason string, until *time.Time) (*Finding, error)
 	// Retest re-probes just this finding and closes or reopens it.
 	Retest(ctx context.Context, tenantID, id string) (*Finding, error)
+	// History is the finding's timeline (its ticket's).
+	History(ctx context.Context, tenantID, id string) ([]*TimelineEntry, error)
+	// Protect hands the finding over as a virtual-patch request (R5.3).
+	Protect(ctx context.Context, tenantID, id string, req ProtectRequest) (*VirtualPatch, error)
+	VirtualPatches(ctx context.Context, f VirtualPatchFilter) ([]*VirtualPatch, string, error)
+	VirtualPatch(ctx context.Context, tenantID, id string) (*VirtualPatch, error)
+	SetVirtualPatchState(ctx context.Context, tenantID, id string, u VirtualPatchUpdate) (*VirtualPatch, error)
 }
 
 // ScanWindow is a weekly time window during which scans may run, in the
@@ -460,7 +469,13 @@ type ScanWindow struct {
 // 004): CIDRs or addresses, minus exclusions, only inside the time windows.
 // An empty Include authorises nothing.
 type ScanScope struct {
+	// ID, Name and Vantage identify a stored scope; a tenant may hold
+	// several (the internal networks, and its public addresses scanned from
+	// the outside vantage for the exposure view, R6.4).
+	ID       string       `json:"id,omitempty"`
 	TenantID string       `json:"tenant_id,omitempty"`
+	Name     string       `json:"name,omitempty"`
+	Vantage  string       `json:"vantage,omitempty"` // VantageInternal (default) or VantageExternal
 	Include  []string     `json:"include"`
 	Exclude  []string     `json:"exclude,omitempty"`
 	Windows  []ScanWindow `json:"windows,omitempty"` // none = any time
@@ -468,12 +483,27 @@ type ScanScope struct {
 	// AuthorizedBy and AuthorizedAt record who at the hospital approved the scope.
 	AuthorizedBy string    `json:"authorized_by,omitempty"`
 	AuthorizedAt time.Time `json:"authorized_at,omitzero"`
+	CreatedAt    time.Time `json:"created_at,omitzero"`
+	UpdatedAt    time.Time `json:"updated_at,omitzero"`
+	Version      int64     `json:"version,omitempty"`
 }
+
+// Scan vantages: where a scope's scans run from.
+const (
+	VantageInternal = "internal" // inside the hospital network (the collector's or the platform's position)
+	VantageExternal = "external" // from the internet: what it reaches is exposed (R6.4)
+)
 
 // Validate checks the scope's CIDRs and windows.
 func (s *ScanScope) Validate() error {
 	if len(s.Include) == 0 {
 		return Errorf(EINVALID, "scan scope authorises no address")
+	}
+	if s.Vantage != "" && s.Vantage != VantageInternal && s.Vantage != VantageExternal {
+		return Errorf(EINVALID, "scan scope vantage %q must be internal or external", s.Vantage)
+	}
+	if len(s.Name) > 200 {
+		return Errorf(EINVALID, "scan scope name is longer than 200 characters")
 	}
 	for _, c := range append(slices.Clone(s.Include), s.Exclude...) {
 		if _, err := ParsePrefixOrAddr(c); err != nil {

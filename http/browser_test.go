@@ -55,8 +55,10 @@ func TestPortalInChromium(t *testing.T) {
 	defer st.Close()
 	opts := service.Options{Argon2: cheap}
 	svc := service.New(st, opts)
+	findings := service.NewFindingService(svc, nil, nil)
+	scans := service.NewScanService(svc, findings)
 	srv, err := bqhttp.New(bqhttp.Config{Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
-		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard}})
+		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +75,15 @@ func TestPortalInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	mgr := &bianque.User{Username: "scan-manager", DisplayName: "scan manager", Role: bianque.RoleServiceManager, Tenants: []string{tn.ID}}
+	if err := svc.Users.CreateUser(rctx, mgr, pw); err != nil {
+		t.Fatal(err)
+	}
+	if err := scans.CreateScope(bianque.NewContextWithPrincipal(ctx, mgr.Principal()), &bianque.ScanScope{TenantID: tn.ID, Name: "门诊楼 outpatient",
+		Include: []string{"10.20.0.0/16"}, Exclude: []string{"10.20.9.0/24"}, Windows: []bianque.ScanWindow{{Weekdays: []time.Weekday{time.Saturday}, Start: "22:00", End: "06:00"}}}); err != nil {
+		t.Fatal(err)
+	}
+
 	alloc, cancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true))...)
@@ -81,9 +92,10 @@ func TestPortalInChromium(t *testing.T) {
 	for _, lang := range []struct {
 		code                                         string
 		dashboard, stateNew, stateTriaged, stateDone string
+		findingOpen, findingFixing                   string
 	}{
-		{"zh-CN", "总览", "新建", "研判中", "已关闭"},
-		{"en", "Dashboard", "New", "Triaged", "Closed"},
+		{"zh-CN", "总览", "新建", "研判中", "已关闭", "未修复", "修复中"},
+		{"en", "Dashboard", "New", "Triaged", "Closed", "Open", "Fixing"},
 	} {
 		t.Run(lang.code, func(t *testing.T) {
 			name := "analyst-" + strings.ToLower(lang.code)
@@ -202,6 +214,56 @@ func TestPortalInChromium(t *testing.T) {
 			if len(tl) != 3 || tl[1].ActorName != name || tl[2].Action != bianque.ActionClose {
 				t.Fatalf("timeline: %d entries", len(tl))
 			}
+
+			// Findings: the list with its filters, the detail page with
+			// evidence, SLA due date and history, a lifecycle step.
+			if _, err := findings.Ingest(bianque.NewContextWithPrincipal(ctx, u.Principal()), tn.ID, []*bianque.Finding{{
+				Title: "Redis 未授权访问 " + lang.code, Severity: bianque.VulnCritical, Scanner: "bianque", PluginID: "noauth-redis-" + lang.code,
+				Host: "10.20.3.7", Port: 6379, Protocol: "tcp", Evidence: "+PONG redis_version:7.0.15", CVEs: []string{}, Count: 1}}); err != nil {
+				t.Fatal(err)
+			}
+			list, _, err := findings.Findings(bianque.NewContextWithPrincipal(ctx, u.Principal()), bianque.FindingFilter{TenantIDs: []string{tn.ID}, Query: lang.code})
+			if err != nil || len(list) != 1 {
+				t.Fatalf("finding fixture: %v %v", list, err)
+			}
+			fd := list[0]
+			flink := chromedp.CSS(`tr[data-finding="` + fd.ID + `"] a.finding-link`)
+			do("the findings list",
+				chromedp.Navigate(ts.URL+"/findings?severity=critical"),
+				chromedp.WaitVisible(flink),
+			)
+			screenshot(t, bctx, "findings-"+lang.code)
+			do("open the finding",
+				chromedp.Click(flink),
+				chromedp.WaitVisible(chromedp.ID("finding-state")),
+				chromedp.WaitVisible(chromedp.ID("evidence")),
+			)
+			if state := text("finding state", chromedp.Text(chromedp.ID("finding-state"))); state != lang.findingOpen {
+				t.Fatalf("finding state %q, want %q", state, lang.findingOpen)
+			}
+			if due := text("due date", chromedp.Text(chromedp.ID("finding-due"))); !strings.Contains(due, fd.DueAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")) {
+				t.Fatalf("due date shown %q, want %s", due, fd.DueAt)
+			}
+			do("start fixing",
+				chromedp.Click(chromedp.ID("action-start_fix")),
+				chromedp.WaitVisible(chromedp.CSS(`#finding-state[data-state="fixing"]`)),
+			)
+			screenshot(t, bctx, "finding-"+lang.code)
+			if state := text("finding state", chromedp.Text(chromedp.ID("finding-state"))); state != lang.findingFixing {
+				t.Fatalf("after start_fix: %q, want %q", state, lang.findingFixing)
+			}
+			if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#timeline li").length`)); err != nil || n < 2 {
+				t.Fatalf("history shows %d entries: %v", n, err)
+			}
+			// Scopes and scans, and the exposure view, render for a reader.
+			do("scans page",
+				chromedp.Navigate(ts.URL+"/scans"),
+				chromedp.WaitVisible(chromedp.CSS(`#scopes tr[data-scope]`)),
+				chromedp.WaitVisible(chromedp.ID("jobs-table")),
+				chromedp.Navigate(ts.URL+"/exposure"),
+				chromedp.WaitVisible(chromedp.ID("exposure")),
+			)
+
 			mu.Lock()
 			defer mu.Unlock()
 			if len(jsErrors) > 0 {

@@ -75,8 +75,16 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	opts := service.Options{Clock: clk, Argon2: cheap, LockoutThreshold: 1000}
 	svc := service.New(st, opts)
 	components := componentService(t, st, clk)
+	// Retests re-probe through a prober; the matrix checks who may ask, so
+	// this one reports every finding gone without touching the network.
+	findings := service.NewFindingService(svc, nil, func(ctx context.Context, f *bianque.Finding) (bool, string, error) {
+		return false, "gone (matrix prober)", nil
+	})
+	scans := service.NewScanService(svc, findings)
+	scans.BannerWait, scans.DialTimeout, scans.PollInterval = 100*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
+	t.Cleanup(scans.Wait)
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
-		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard,
+		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans,
 		Components: components, DeadLetters: components}})
 	if err != nil {
 		t.Fatal(err)
@@ -200,6 +208,56 @@ func (e *matrixEnv) assetIn(foreign bool) *bianque.Asset {
 		e.t.Fatal(err)
 	}
 	return a
+}
+
+// findingIn returns a fresh open finding of the tenant (on port 445).
+func (e *matrixEnv) findingIn(foreign bool) *bianque.Finding {
+	e.t.Helper()
+	tn, _, _, _ := e.side(foreign)
+	f := &bianque.Finding{TenantID: tn.ID, Title: e.title(foreign, e.uniq("SMBv1")), Severity: bianque.VulnHigh, Scanner: "nessus",
+		PluginID: e.uniq("p"), Host: "10.0.0.9", Port: 445, Protocol: "tcp", CVEs: []string{"CVE-2017-0144"}, Count: 1}
+	if _, err := e.st.(bianque.FindingStore).UpsertFinding(context.Background(), f); err != nil {
+		e.t.Fatal(err)
+	}
+	return f
+}
+
+// scopeIn returns a fresh scan scope of the tenant authorising 127.0.0.1.
+func (e *matrixEnv) scopeIn(foreign bool) *bianque.ScanScope {
+	e.t.Helper()
+	tn, _, _, _ := e.side(foreign)
+	sc := &bianque.ScanScope{TenantID: tn.ID, Name: e.title(foreign, e.uniq("scope")), Include: []string{"127.0.0.1"}}
+	if err := e.st.(bianque.ScanStore).CreateScanScope(context.Background(), sc); err != nil {
+		e.t.Fatal(err)
+	}
+	return sc
+}
+
+// jobIn returns a scan job record of the tenant in state st.
+func (e *matrixEnv) jobIn(foreign bool, st bianque.ScanJobState) *bianque.ScanJob {
+	e.t.Helper()
+	sc := e.scopeIn(foreign)
+	j := &bianque.ScanJob{TenantID: sc.TenantID, Spec: bianque.ScanJobSpec{ScopeID: sc.ID, Ports: "1"}, ScopeName: sc.Name, State: st}
+	if err := e.st.(bianque.ScanStore).CreateScanJob(context.Background(), j); err != nil {
+		e.t.Fatal(err)
+	}
+	return j
+}
+
+// patchIn returns a requested virtual patch of a fresh finding of the tenant.
+func (e *matrixEnv) patchIn(foreign bool) *bianque.VirtualPatch {
+	e.t.Helper()
+	f := e.findingIn(foreign)
+	v := &bianque.VirtualPatch{TenantID: f.TenantID, FindingID: f.ID, Host: f.Host, Port: f.Port, Protocol: "tcp", Direction: "inbound",
+		Title: f.Title, CVEs: f.CVEs, Reason: "matrix", State: bianque.PatchRequested, RequestedBy: "x"}
+	if err := e.st.(bianque.ScanStore).CreateVirtualPatch(context.Background(), v); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+func findingPathOf(f *bianque.Finding, rest string) string {
+	return "/api/v1/tenants/" + f.TenantID + "/findings/" + f.ID + rest
 }
 
 // hospitalUserIn returns a fresh hospital viewer account of the tenant.
@@ -429,6 +487,93 @@ var matrixCases = map[string]caseFunc{
 		a := e.assetIn(foreign)
 		return []request{{method: "DELETE", path: "/api/v1/tenants/" + a.TenantID + "/assets/" + a.ID}}
 	},
+	"findings.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/findings?overdue=false&severity=high")}}
+	},
+	"findings.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		return []request{{method: "GET", path: findingPathOf(e.findingIn(foreign), "")}}
+	},
+	"findings.history": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		return []request{{method: "GET", path: findingPathOf(e.findingIn(foreign), "/history")}}
+	},
+	"findings.act": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		until := e.clk.Now().Add(30 * 24 * time.Hour)
+		return []request{
+			{method: "POST", path: findingPathOf(e.findingIn(foreign), "/actions"), body: map[string]any{"action": "start_fix"}},
+			{method: "POST", path: findingPathOf(e.findingIn(foreign), "/actions"), body: map[string]any{"action": "accept_risk", "reason": "matrix", "until": until}},
+		}
+	},
+	"findings.retest": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		return []request{{method: "POST", path: findingPathOf(e.findingIn(foreign), "/retest")}}
+	},
+	"findings.protect": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		return []request{{method: "POST", path: findingPathOf(e.findingIn(foreign), "/protect"), body: map[string]any{"reason": "matrix"}}}
+	},
+	"virtual_patches.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/virtual-patches?state=requested")}}
+	},
+	"virtual_patches.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		v := e.patchIn(foreign)
+		return []request{{method: "GET", path: "/api/v1/tenants/" + v.TenantID + "/virtual-patches/" + v.ID}}
+	},
+	"virtual_patches.state": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		v := e.patchIn(foreign)
+		return []request{{method: "POST", path: "/api/v1/tenants/" + v.TenantID + "/virtual-patches/" + v.ID + "/state", body: map[string]any{"state": "in_progress"}}}
+	},
+	"scan_scopes.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/scan-scopes")}}
+	},
+	"scan_scopes.create": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "POST", path: tenantPath(tn, "/scan-scopes"), body: map[string]any{"name": "wards", "include": []string{"10.20.0.0/16"},
+			"exclude": []string{"10.20.9.0/24"}, "windows": []map[string]any{{"weekdays": []int{6, 0}, "start": "22:00", "end": "06:00"}}, "time_zone": "Asia/Shanghai"}}}
+	},
+	"scan_scopes.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		sc := e.scopeIn(foreign)
+		return []request{{method: "GET", path: "/api/v1/tenants/" + sc.TenantID + "/scan-scopes/" + sc.ID}}
+	},
+	"scan_scopes.update": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		sc := e.scopeIn(foreign)
+		body := *sc
+		body.Exclude = []string{"127.0.0.2"}
+		return []request{{method: "PUT", path: "/api/v1/tenants/" + sc.TenantID + "/scan-scopes/" + sc.ID, body: body}}
+	},
+	"scan_scopes.delete": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		sc := e.scopeIn(foreign)
+		return []request{{method: "DELETE", path: "/api/v1/tenants/" + sc.TenantID + "/scan-scopes/" + sc.ID}}
+	},
+	"scans.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/scans")}}
+	},
+	"scans.start": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		sc := e.scopeIn(foreign)
+		return []request{{method: "POST", path: "/api/v1/tenants/" + sc.TenantID + "/scans", body: map[string]any{"scope_id": sc.ID, "targets": "127.0.0.1", "ports": "1"}}}
+	},
+	"scans.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		j := e.jobIn(foreign, bianque.ScanDone)
+		return []request{{method: "GET", path: "/api/v1/tenants/" + j.TenantID + "/scans/" + j.ID}}
+	},
+	"scans.cancel": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		j := e.jobIn(foreign, bianque.ScanRunning)
+		return []request{{method: "POST", path: "/api/v1/tenants/" + j.TenantID + "/scans/" + j.ID + "/cancel"}}
+	},
+	"scans.override": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		a := &bianque.Asset{TenantID: tn.ID, Name: e.title(foreign, e.uniq("pump")), Kind: bianque.AssetMedical, IPs: []string{"10.0.0.7"}, Importance: 5,
+			Medical: &bianque.MedicalProfile{LifeSupporting: true}}
+		if err := e.st.CreateAsset(context.Background(), a); err != nil {
+			e.t.Fatal(err)
+		}
+		return []request{{method: "POST", path: "/api/v1/tenants/" + tn.ID + "/assets/" + a.ID + "/scan-override", body: map[string]any{"allow": true, "reason": "vendor present"}}}
+	},
+	"exposure.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/exposure")}}
+	},
 	"audit.platform": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
 		return []request{{method: "GET", path: "/api/v1/audit"}}
 	},
@@ -512,6 +657,23 @@ func (e *matrixEnv) snapshotB() string {
 	cs, _, _ := e.st.(bianque.ComponentStore).Components(ctx, bianque.ComponentFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
 	for _, c := range cs {
 		fmt.Fprintf(&b, "|c %s %d %s", c.ID, c.Version, c.State)
+	}
+	fs, _, _ := e.st.(bianque.FindingStore).Findings(ctx, bianque.FindingFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
+	for _, f := range fs {
+		fmt.Fprintf(&b, "|f %s %d %s", f.ID, f.Version, f.State)
+	}
+	ss := e.st.(bianque.ScanStore)
+	scopes, _ := ss.ScanScopes(ctx, e.b.ID)
+	for _, sc := range scopes {
+		fmt.Fprintf(&b, "|s %s %d", sc.ID, sc.Version)
+	}
+	jobs, _, _ := ss.ScanJobs(ctx, bianque.ScanJobFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
+	for _, j := range jobs {
+		fmt.Fprintf(&b, "|j %s %d %s", j.ID, j.Version, j.State)
+	}
+	vps, _, _ := ss.VirtualPatches(ctx, bianque.VirtualPatchFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
+	for _, v := range vps {
+		fmt.Fprintf(&b, "|v %s %d %s", v.ID, v.Version, v.State)
 	}
 	heads, _ := e.st.AuditHeads(ctx)
 	for _, h := range heads {

@@ -39,6 +39,8 @@ type Services struct {
 	Assets    bianque.AssetService
 	Audit     bianque.AuditService
 	Dashboard bianque.DashboardService
+	Findings  bianque.FindingService
+	Scans     bianque.ScanService
 	// Components and DeadLetters are the ingestion area's (optional).
 	Components  bianque.ComponentService
 	DeadLetters bianque.DeadLetterService

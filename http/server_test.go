@@ -43,8 +43,8 @@ func mockServices() (Services, *mock.TicketService) {
 	}
 	tickets := &mock.TicketService{}
 	return Services{Auth: authSvc, Tenants: &mock.TenantService{}, Users: &mock.UserService{}, Tickets: tickets,
-		Assets: &mock.AssetService{}, Audit: &mock.AuditService{}, Dashboard: &mock.DashboardService{},
-		Components: &mock.ComponentService{}, DeadLetters: &mock.DeadLetterService{}}, tickets
+		Assets: &mock.AssetService{}, Audit: &mock.AuditService{}, Dashboard: &mock.DashboardService{}, Findings: &mock.FindingService{},
+		Scans: &mock.ScanService{}, Components: &mock.ComponentService{}, DeadLetters: &mock.DeadLetterService{}}, tickets
 }
 
 func newTestServer(t *testing.T, cfg Config) *Server {

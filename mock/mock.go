@@ -798,6 +798,202 @@ func (m *DashboardService) Dashboard(a0 context.Context, a1 []string, a2 time.Ti
 	return m.DashboardFn(a0, a1, a2, a3)
 }
 
+// FindingService is a bianque.FindingService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type FindingService struct {
+	ActFn                  func(ctx context.Context, tenantID string, id string, a bianque.FindingAction, reason string, until *time.Time) (*bianque.Finding, error)
+	FindingFn              func(ctx context.Context, tenantID string, id string) (*bianque.Finding, error)
+	FindingsFn             func(ctx context.Context, f bianque.FindingFilter) ([]*bianque.Finding, string, error)
+	HistoryFn              func(ctx context.Context, tenantID string, id string) ([]*bianque.TimelineEntry, error)
+	ProtectFn              func(ctx context.Context, tenantID string, id string, req bianque.ProtectRequest) (*bianque.VirtualPatch, error)
+	RetestFn               func(ctx context.Context, tenantID string, id string) (*bianque.Finding, error)
+	SetVirtualPatchStateFn func(ctx context.Context, tenantID string, id string, u bianque.VirtualPatchUpdate) (*bianque.VirtualPatch, error)
+	VirtualPatchFn         func(ctx context.Context, tenantID string, id string) (*bianque.VirtualPatch, error)
+	VirtualPatchesFn       func(ctx context.Context, f bianque.VirtualPatchFilter) ([]*bianque.VirtualPatch, string, error)
+}
+
+var _ bianque.FindingService = (*FindingService)(nil)
+
+// Act calls ActFn.
+func (m *FindingService) Act(a0 context.Context, a1 string, a2 string, a3 bianque.FindingAction, a4 string, a5 *time.Time) (*bianque.Finding, error) {
+	if m.ActFn == nil {
+		panic("mock: FindingService.Act called but ActFn is not set")
+	}
+	return m.ActFn(a0, a1, a2, a3, a4, a5)
+}
+
+// Finding calls FindingFn.
+func (m *FindingService) Finding(a0 context.Context, a1 string, a2 string) (*bianque.Finding, error) {
+	if m.FindingFn == nil {
+		panic("mock: FindingService.Finding called but FindingFn is not set")
+	}
+	return m.FindingFn(a0, a1, a2)
+}
+
+// Findings calls FindingsFn.
+func (m *FindingService) Findings(a0 context.Context, a1 bianque.FindingFilter) ([]*bianque.Finding, string, error) {
+	if m.FindingsFn == nil {
+		panic("mock: FindingService.Findings called but FindingsFn is not set")
+	}
+	return m.FindingsFn(a0, a1)
+}
+
+// History calls HistoryFn.
+func (m *FindingService) History(a0 context.Context, a1 string, a2 string) ([]*bianque.TimelineEntry, error) {
+	if m.HistoryFn == nil {
+		panic("mock: FindingService.History called but HistoryFn is not set")
+	}
+	return m.HistoryFn(a0, a1, a2)
+}
+
+// Protect calls ProtectFn.
+func (m *FindingService) Protect(a0 context.Context, a1 string, a2 string, a3 bianque.ProtectRequest) (*bianque.VirtualPatch, error) {
+	if m.ProtectFn == nil {
+		panic("mock: FindingService.Protect called but ProtectFn is not set")
+	}
+	return m.ProtectFn(a0, a1, a2, a3)
+}
+
+// Retest calls RetestFn.
+func (m *FindingService) Retest(a0 context.Context, a1 string, a2 string) (*bianque.Finding, error) {
+	if m.RetestFn == nil {
+		panic("mock: FindingService.Retest called but RetestFn is not set")
+	}
+	return m.RetestFn(a0, a1, a2)
+}
+
+// SetVirtualPatchState calls SetVirtualPatchStateFn.
+func (m *FindingService) SetVirtualPatchState(a0 context.Context, a1 string, a2 string, a3 bianque.VirtualPatchUpdate) (*bianque.VirtualPatch, error) {
+	if m.SetVirtualPatchStateFn == nil {
+		panic("mock: FindingService.SetVirtualPatchState called but SetVirtualPatchStateFn is not set")
+	}
+	return m.SetVirtualPatchStateFn(a0, a1, a2, a3)
+}
+
+// VirtualPatch calls VirtualPatchFn.
+func (m *FindingService) VirtualPatch(a0 context.Context, a1 string, a2 string) (*bianque.VirtualPatch, error) {
+	if m.VirtualPatchFn == nil {
+		panic("mock: FindingService.VirtualPatch called but VirtualPatchFn is not set")
+	}
+	return m.VirtualPatchFn(a0, a1, a2)
+}
+
+// VirtualPatches calls VirtualPatchesFn.
+func (m *FindingService) VirtualPatches(a0 context.Context, a1 bianque.VirtualPatchFilter) ([]*bianque.VirtualPatch, string, error) {
+	if m.VirtualPatchesFn == nil {
+		panic("mock: FindingService.VirtualPatches called but VirtualPatchesFn is not set")
+	}
+	return m.VirtualPatchesFn(a0, a1)
+}
+
+// ScanService is a bianque.ScanService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type ScanService struct {
+	CancelScanFn         func(ctx context.Context, tenantID string, id string) (*bianque.ScanJob, error)
+	CreateScopeFn        func(ctx context.Context, s *bianque.ScanScope) error
+	DeleteScopeFn        func(ctx context.Context, tenantID string, id string) error
+	ExposureFn           func(ctx context.Context, tenantID string) ([]bianque.ExposedService, error)
+	JobFn                func(ctx context.Context, tenantID string, id string) (*bianque.ScanJob, error)
+	JobsFn               func(ctx context.Context, f bianque.ScanJobFilter) ([]*bianque.ScanJob, string, error)
+	ScopeFn              func(ctx context.Context, tenantID string, id string) (*bianque.ScanScope, error)
+	ScopesFn             func(ctx context.Context, tenantID string) ([]*bianque.ScanScope, error)
+	SetMedicalOverrideFn func(ctx context.Context, tenantID string, assetID string, allow bool, reason string) (*bianque.Asset, error)
+	StartScanFn          func(ctx context.Context, tenantID string, spec bianque.ScanJobSpec) (*bianque.ScanJob, error)
+	UpdateScopeFn        func(ctx context.Context, s *bianque.ScanScope) error
+}
+
+var _ bianque.ScanService = (*ScanService)(nil)
+
+// CancelScan calls CancelScanFn.
+func (m *ScanService) CancelScan(a0 context.Context, a1 string, a2 string) (*bianque.ScanJob, error) {
+	if m.CancelScanFn == nil {
+		panic("mock: ScanService.CancelScan called but CancelScanFn is not set")
+	}
+	return m.CancelScanFn(a0, a1, a2)
+}
+
+// CreateScope calls CreateScopeFn.
+func (m *ScanService) CreateScope(a0 context.Context, a1 *bianque.ScanScope) error {
+	if m.CreateScopeFn == nil {
+		panic("mock: ScanService.CreateScope called but CreateScopeFn is not set")
+	}
+	return m.CreateScopeFn(a0, a1)
+}
+
+// DeleteScope calls DeleteScopeFn.
+func (m *ScanService) DeleteScope(a0 context.Context, a1 string, a2 string) error {
+	if m.DeleteScopeFn == nil {
+		panic("mock: ScanService.DeleteScope called but DeleteScopeFn is not set")
+	}
+	return m.DeleteScopeFn(a0, a1, a2)
+}
+
+// Exposure calls ExposureFn.
+func (m *ScanService) Exposure(a0 context.Context, a1 string) ([]bianque.ExposedService, error) {
+	if m.ExposureFn == nil {
+		panic("mock: ScanService.Exposure called but ExposureFn is not set")
+	}
+	return m.ExposureFn(a0, a1)
+}
+
+// Job calls JobFn.
+func (m *ScanService) Job(a0 context.Context, a1 string, a2 string) (*bianque.ScanJob, error) {
+	if m.JobFn == nil {
+		panic("mock: ScanService.Job called but JobFn is not set")
+	}
+	return m.JobFn(a0, a1, a2)
+}
+
+// Jobs calls JobsFn.
+func (m *ScanService) Jobs(a0 context.Context, a1 bianque.ScanJobFilter) ([]*bianque.ScanJob, string, error) {
+	if m.JobsFn == nil {
+		panic("mock: ScanService.Jobs called but JobsFn is not set")
+	}
+	return m.JobsFn(a0, a1)
+}
+
+// Scope calls ScopeFn.
+func (m *ScanService) Scope(a0 context.Context, a1 string, a2 string) (*bianque.ScanScope, error) {
+	if m.ScopeFn == nil {
+		panic("mock: ScanService.Scope called but ScopeFn is not set")
+	}
+	return m.ScopeFn(a0, a1, a2)
+}
+
+// Scopes calls ScopesFn.
+func (m *ScanService) Scopes(a0 context.Context, a1 string) ([]*bianque.ScanScope, error) {
+	if m.ScopesFn == nil {
+		panic("mock: ScanService.Scopes called but ScopesFn is not set")
+	}
+	return m.ScopesFn(a0, a1)
+}
+
+// SetMedicalOverride calls SetMedicalOverrideFn.
+func (m *ScanService) SetMedicalOverride(a0 context.Context, a1 string, a2 string, a3 bool, a4 string) (*bianque.Asset, error) {
+	if m.SetMedicalOverrideFn == nil {
+		panic("mock: ScanService.SetMedicalOverride called but SetMedicalOverrideFn is not set")
+	}
+	return m.SetMedicalOverrideFn(a0, a1, a2, a3, a4)
+}
+
+// StartScan calls StartScanFn.
+func (m *ScanService) StartScan(a0 context.Context, a1 string, a2 bianque.ScanJobSpec) (*bianque.ScanJob, error) {
+	if m.StartScanFn == nil {
+		panic("mock: ScanService.StartScan called but StartScanFn is not set")
+	}
+	return m.StartScanFn(a0, a1, a2)
+}
+
+// UpdateScope calls UpdateScopeFn.
+func (m *ScanService) UpdateScope(a0 context.Context, a1 *bianque.ScanScope) error {
+	if m.UpdateScopeFn == nil {
+		panic("mock: ScanService.UpdateScope called but UpdateScopeFn is not set")
+	}
+	return m.UpdateScopeFn(a0, a1)
+}
+
 // ComponentService is a bianque.ComponentService whose methods call the function fields of the
 // same name plus Fn; calling a method whose field is nil panics, so a test
 // sees at once which call it did not expect.

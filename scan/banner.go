@@ -23,6 +23,7 @@ var probes = map[int][]byte{
 	445:   SMB2NegotiateRequest(),
 	139:   nil,
 	1433:  tdsPrelogin(),
+	1521:  tnsVersionProbe(), // TNS CONNECT (COMMAND=version): the listener's REFUSE names its version
 }
 
 // noPayload ports get a connect and a passive read only: clinical and

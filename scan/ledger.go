@@ -34,10 +34,13 @@ func (c LedgerChange) Summary() string {
 
 // UpdateAsset applies one scanned host to its ledger entry: services with
 // product, version, CPE and banner, last seen times, the OS hint, the "scan"
-// source. The first scan of an asset records without reporting a change.
+// source. The first scan of an asset (or the first that finds services)
+// records without reporting a change.
 func UpdateAsset(a *bianque.Asset, h *Host, now time.Time) LedgerChange {
 	var ch LedgerChange
-	first := len(a.Services) == 0 && a.LastSeen.IsZero()
+	// The first scan of an asset (no scan recorded yet, or nothing known of
+	// its services: a manual or passive entry) records without a change.
+	first := !slices.Contains(a.Sources, bianque.SourceScan) || len(a.Services) == 0
 	if !h.Alive && len(h.Services) == 0 {
 		return ch
 	}

@@ -56,7 +56,7 @@ func Retest(ctx context.Context, g *Guard, f *bianque.Finding, check CredentialC
 	svc := Service{Port: f.Port, Protocol: "tcp", Identity: id, Banner: b.Text, Probe: b.Probe}
 	own := f.Scanner == "bianque"
 	switch {
-	case own && (strings.HasPrefix(f.PluginID, "weak-credential:") || strings.HasPrefix(f.PluginID, "noauth:")):
+	case own && (strings.HasPrefix(f.PluginID, "weak-credential:") || strings.HasPrefix(f.PluginID, "noauth:") || strings.HasPrefix(f.PluginID, "oracle-")):
 		if check == nil {
 			return RetestResult{}, bianque.Errorf(bianque.EINVALID, "a credential finding needs the credential check to retest")
 		}

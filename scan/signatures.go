@@ -221,6 +221,16 @@ func identifyBinary(port int, b []byte) (Identity, bool) {
 			}
 			return id, true
 		}
+	case 1521:
+		// Oracle TNS listener: a REFUSE (or ACCEPT/RESEND) to the version request.
+		if pk, _, err := ParseTNS(b); err == nil && (pk.Type == TNSRefuse || pk.Type == TNSAccept || pk.Type == TNSResend || pk.Type == TNSData) {
+			id := Identity{Service: "oracle", Product: "Oracle TNS listener", Info: pk.Data}
+			if v := TNSVersion(pk.Data); v != "" {
+				id.Version = v
+				id.CPE = cpeFor("oracle:database_server", v)
+			}
+			return id, true
+		}
 	case 1433:
 		// TDS pre-login response (packet type 4) with a VERSION option.
 		if len(b) > 8 && b[0] == 4 {

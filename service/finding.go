@@ -64,6 +64,12 @@ func (s *FindingService) Ingest(ctx context.Context, tenantID string, in []*bian
 	if err := p.Authorize(bianque.PermFindingManage, tenantID); err != nil {
 		return nil, err
 	}
+	return s.ingest(ctx, p, tenantID, in)
+}
+
+// ingest is Ingest after authorization; a platform scan (authorized by
+// scan.run) records its findings through it.
+func (s *FindingService) ingest(ctx context.Context, p *bianque.Principal, tenantID string, in []*bianque.Finding) (*IngestResult, error) {
 	fs, err := s.findings()
 	if err != nil {
 		return nil, err
@@ -324,4 +330,128 @@ func (s *FindingService) Retest(ctx context.Context, tenantID, id string) (*bian
 	}
 	s.noteTicket(ctx, f, p, fmt.Sprintf("retest: %s (finding %s → %s)", evidence, from, f.State))
 	return f, s.audit(ctx, tenantID, "finding.retest", "finding", id, map[string]any{"present": present, "evidence": evidence, "to": f.State})
+}
+
+// History returns the finding's history: the timeline of its vulnerability
+// ticket (creation, every lifecycle step, retests, reminders). Needs
+// finding.read.
+func (s *FindingService) History(ctx context.Context, tenantID, id string) ([]*bianque.TimelineEntry, error) {
+	f, err := s.Finding(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if f.TicketID == "" {
+		return []*bianque.TimelineEntry{}, nil
+	}
+	tl, err := s.store.Timeline(ctx, tenantID, f.TicketID)
+	if bianque.ErrorCode(err) == bianque.ENOTFOUND {
+		return []*bianque.TimelineEntry{}, nil
+	}
+	return tl, err
+}
+
+// ReminderInterval is the least time between two overdue reminders of one finding.
+const ReminderInterval = 24 * time.Hour
+
+// RemindOverdue is the periodic job of R7.4: every active finding past its
+// due date gets a reminder on its ticket (at most one per ReminderInterval),
+// and every risk acceptance whose expiry passed is reopened. It acts as the
+// system, over every tenant, and audits what it did per tenant.
+func (s *FindingService) RemindOverdue(ctx context.Context, now time.Time) (string, error) {
+	fs, err := s.findings()
+	if err != nil {
+		return "", err
+	}
+	ctx = systemContext(ctx)
+	sys := bianque.PrincipalFromContext(ctx)
+	reminded, expired := 0, 0
+	cursor := ""
+	for {
+		tenants, next, err := s.store.Tenants(ctx, bianque.TenantFilter{Page: bianque.Page{Limit: bianque.MaxPageLimit, Cursor: cursor}})
+		if err != nil {
+			return "", err
+		}
+		for _, tn := range tenants {
+			r, e, err := s.remindTenant(ctx, fs, sys, tn.ID, now)
+			reminded, expired = reminded+len(r), expired+len(e)
+			if err != nil {
+				return fmt.Sprintf("reminded %d, expired %d", reminded, expired), err
+			}
+			if len(r) > 0 {
+				if err := s.audit(ctx, tn.ID, "finding.overdue_reminder", "finding", "", map[string]any{"findings": r}); err != nil {
+					return "", err
+				}
+			}
+			if len(e) > 0 {
+				if err := s.audit(ctx, tn.ID, "finding.acceptance_expired", "finding", "", map[string]any{"findings": e}); err != nil {
+					return "", err
+				}
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return fmt.Sprintf("reminded %d, expired %d", reminded, expired), nil
+}
+
+func (s *FindingService) remindTenant(ctx context.Context, fs bianque.FindingStore, sys *bianque.Principal, tenantID string, now time.Time) (reminded, expired []string, err error) {
+	walk := func(f bianque.FindingFilter, fn func(*bianque.Finding) error) error {
+		f.TenantIDs, f.Page = []string{tenantID}, bianque.Page{Limit: bianque.MaxPageLimit}
+		for {
+			list, next, err := fs.Findings(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, x := range list {
+				if err := fn(x); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				return nil
+			}
+			f.Page.Cursor = next
+		}
+	}
+	err = walk(bianque.FindingFilter{Overdue: true, Now: now}, func(f *bianque.Finding) error {
+		if f.RemindedAt != nil && now.Sub(*f.RemindedAt) < ReminderInterval {
+			return nil
+		}
+		late := now.Sub(*f.DueAt)
+		t := now
+		f.RemindedAt = &t
+		if err := fs.UpdateFinding(ctx, f); err != nil {
+			if bianque.ErrorCode(err) == bianque.ECONFLICT {
+				return nil // changed meanwhile; the next run looks again
+			}
+			return err
+		}
+		s.noteTicket(ctx, f, sys, fmt.Sprintf("overdue reminder: due %s, %d day(s) late; finding is %s", f.DueAt.Format("2006-01-02"), int(late.Hours()/24), f.State))
+		reminded = append(reminded, f.ID)
+		return nil
+	})
+	if err != nil {
+		return reminded, expired, err
+	}
+	err = walk(bianque.FindingFilter{States: []bianque.FindingState{bianque.FindingAccepted}}, func(f *bianque.Finding) error {
+		if f.AcceptedUntil == nil || now.Before(*f.AcceptedUntil) {
+			return nil
+		}
+		until := *f.AcceptedUntil
+		if err := bianque.ApplyFindingAction(f, bianque.FindingActExpire, sys.Username, "risk acceptance expired "+until.Format("2006-01-02"), nil, now); err != nil {
+			return nil
+		}
+		if err := fs.UpdateFinding(ctx, f); err != nil {
+			if bianque.ErrorCode(err) == bianque.ECONFLICT {
+				return nil
+			}
+			return err
+		}
+		s.noteTicket(ctx, f, sys, "risk acceptance expired on "+until.Format("2006-01-02")+": finding reopened")
+		expired = append(expired, f.ID)
+		return nil
+	})
+	return reminded, expired, err
 }

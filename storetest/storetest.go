@@ -57,6 +57,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Components", func(t *testing.T) { testComponents(t, open(t)) })
 	t.Run("DeadLetters", func(t *testing.T) { testDeadLetters(t, open(t)) })
 	t.Run("Findings", func(t *testing.T) { testFindings(t, open(t)) })
+	t.Run("Scans", func(t *testing.T) { testScans(t, open(t)) })
+	t.Run("JobRuns", func(t *testing.T) { testJobRuns(t, open(t)) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 }
 

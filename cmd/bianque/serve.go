@@ -224,6 +224,8 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	// Wiring: the services over the store, then the HTTP server over the
 	// services. A new area adds its service here and to bqhttp.Services.
 	svcs := service.New(store, opts)
+	findings, scans := vulnServices(svcs)
+	defer func() { scans.CancelAll(); scans.Wait() }() // before the store closes
 	ing, err := startIngest(ctx, cfg.ingest, cfg.data, store, clock, log)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -233,6 +235,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
+			Findings: findings, Scans: scans,
 			Components: components, DeadLetters: deadLetters,
 		},
 		Ingest: ingestHandler, Registry: ing.registry,
@@ -254,6 +257,9 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		}
 	}()
 	go sweepSessions(ctx, store, clock, log)
+	if runner := jobRunner(store, clock, log, findings, scans); runner != nil {
+		go runner.Run(ctx)
+	}
 	if cfg.demo {
 		go demo.Stream(ctx, svcs.Tickets, store, cfg.demoInterval, func(err error) { log.Warn("demo stream", "err", err) })
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"bianque/parse"
+	"bianque/parse/cnvendors"
 	"bianque/parse/vendors"
 )
 
@@ -23,6 +24,7 @@ var (
 // Vendor.Priority.
 var providers = []func(*parse.Registry){
 	vendors.Register,
+	cnvendors.Register,
 }
 
 // Registry returns the registry of all shipped vendors (built once).

@@ -30,7 +30,7 @@ var huawei = &parse.Vendor{
 	Verified:  "Wazuh huawei_usg samples (parse and detection only, no labelled ECS output); field names from Huawei's published USG log reference",
 }
 
-var huaweiHeader = regexp.MustCompile(`(?:^|\s)%%(\d+)([A-Z0-9_]+)/(\d)/([A-Z0-9_]+)(?:\((\w+)\))?:\s*(.*)$`)
+var huaweiHeader = regexp.MustCompile(`(?:^|\s)%%(01)([A-Z0-9_]+)/(\d)/([A-Z0-9_]+)(?:\((\w+)\))?:\s*(.*)$`)
 
 var huaweiKeys = map[string][]string{
 	"SourceIP": {"source.ip"}, "source-ip": {"source.ip"}, "DestinationIP": {"destination.ip"}, "destination-ip": {"destination.ip"},

@@ -1,7 +1,8 @@
 // Package creds checks services for weak and default credentials (R7.1) with
 // real protocol clients: SSH, FTP, Telnet, MySQL/MariaDB, PostgreSQL, Redis
 // (incl. no-auth), Memcached (no-auth), VNC, SMTP AUTH, HTTP basic (Tomcat
-// manager) and SMB.
+// manager), SMB, MSSQL (TDS LOGIN7), MongoDB (SCRAM, incl. no-auth), and the
+// Oracle TNS listener (version and default SIDs; no password check).
 //
 // A login counts only with proof that the server accepted it: an explicit
 // success reply of the protocol (230, 235, +OK, AuthenticationOk, an SSH
@@ -207,6 +208,9 @@ func (c *Checker) Check(ctx context.Context, g *scan.Guard, ip netip.Addr, svc s
 	name := svc.Service
 	if name == "http" || name == "https" {
 		name = "tomcat"
+	}
+	if name == "oracle" {
+		return c.checkOracle(ctx, g, ip, svc)
 	}
 	p, ok := protocols[name]
 	if !ok || svc.Auth == "none" {

@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"strconv"
@@ -370,21 +371,31 @@ func (postgresProto) Login(ctx context.Context, c net.Conn, host string, cr Cred
 	return Result{}, fmt.Errorf("postgres authentication did not finish")
 }
 
-// scramClient is the client side of SCRAM-SHA-256 (RFC 5802, RFC 7677)
-// without channel binding.
+// scramClient is the client side of SCRAM (RFC 5802; SHA-256 per RFC 7677)
+// without channel binding. PostgreSQL sends an empty user name (the startup
+// message names the role); MongoDB names the user and, for SCRAM-SHA-1,
+// feeds the MD5 digest MongoDB stores as the password.
 type scramClient struct {
-	pass, nonce, first, authMsg string
-	salted                      []byte
+	hash                              func() hash.Hash
+	user, pass, nonce, first, authMsg string
+	salted                            []byte
 }
 
-func newSCRAM(pass string) *scramClient {
+func newSCRAM(pass string) *scramClient { return newSCRAMFor(sha256.New, "", pass) }
+
+func newSCRAMFor(h func() hash.Hash, user, pass string) *scramClient {
 	b := make([]byte, 18)
 	rand.Read(b)
-	return &scramClient{pass: pass, nonce: base64.RawStdEncoding.EncodeToString(b)}
+	return &scramClient{hash: h, user: user, pass: pass, nonce: base64.RawStdEncoding.EncodeToString(b)}
+}
+
+// saslName escapes a user name for SCRAM's n= attribute (RFC 5802 5.1).
+func saslName(u string) string {
+	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(u)
 }
 
 func (s *scramClient) clientFirst() string {
-	s.first = "n=,r=" + s.nonce
+	s.first = "n=" + saslName(s.user) + ",r=" + s.nonce
 	return "n,," + s.first
 }
 
@@ -395,7 +406,7 @@ func (s *scramClient) clientFinal(serverFirst string) (string, error) {
 			attrs[kv[:1]] = kv[2:]
 		}
 	}
-	if !strings.HasPrefix(attrs["r"], s.nonce) {
+	if !strings.HasPrefix(attrs["r"], s.nonce) || len(attrs["r"]) == len(s.nonce) {
 		return "", fmt.Errorf("SCRAM server nonce does not extend ours")
 	}
 	salt, err := base64.StdEncoding.DecodeString(attrs["s"])
@@ -406,15 +417,17 @@ func (s *scramClient) clientFinal(serverFirst string) (string, error) {
 	if err != nil || iter < 1 || iter > 1<<20 {
 		return "", fmt.Errorf("SCRAM iteration count %q", attrs["i"])
 	}
-	s.salted, err = pbkdf2.Key(sha256.New, s.pass, salt, iter, 32)
+	s.salted, err = pbkdf2.Key(s.hash, s.pass, salt, iter, s.hash().Size())
 	if err != nil {
 		return "", err
 	}
 	withoutProof := "c=biws,r=" + attrs["r"]
 	s.authMsg = s.first + "," + serverFirst + "," + withoutProof
-	ck := hmacSHA256(s.salted, "Client Key")
-	stored := sha256.Sum256(ck)
-	sig := hmacSHA256(stored[:], s.authMsg)
+	ck := s.hmac(s.salted, "Client Key")
+	h := s.hash()
+	h.Write(ck)
+	stored := h.Sum(nil)
+	sig := s.hmac(stored, s.authMsg)
 	proof := make([]byte, len(ck))
 	for i := range ck {
 		proof[i] = ck[i] ^ sig[i]
@@ -424,16 +437,16 @@ func (s *scramClient) clientFinal(serverFirst string) (string, error) {
 
 func (s *scramClient) verify(serverFinal string) bool {
 	v, ok := strings.CutPrefix(serverFinal, "v=")
-	if !ok {
+	if !ok || s.salted == nil {
 		return false
 	}
-	sk := hmacSHA256(s.salted, "Server Key")
-	want := base64.StdEncoding.EncodeToString(hmacSHA256(sk, s.authMsg))
+	sk := s.hmac(s.salted, "Server Key")
+	want := base64.StdEncoding.EncodeToString(s.hmac(sk, s.authMsg))
 	return hmac.Equal([]byte(v), []byte(want))
 }
 
-func hmacSHA256(key []byte, msg string) []byte {
-	m := hmac.New(sha256.New, key)
+func (s *scramClient) hmac(key []byte, msg string) []byte {
+	m := hmac.New(s.hash, key)
 	m.Write([]byte(msg))
 	return m.Sum(nil)
 }

@@ -2,6 +2,9 @@ package creds
 
 import (
 	"encoding/hex"
+	"fmt"
+
+	"bianque/scan"
 	"testing"
 )
 
@@ -72,4 +75,41 @@ func TestBuiltInDictionaries(t *testing.T) {
 	if tc := d.For("tomcat"); len(tc) == 0 || tc[0].User != "tomcat" {
 		t.Fatalf("tomcat defaults first: %+v", tc)
 	}
+}
+
+// FuzzTDSLoginResponse: the token stream of a LOGIN7 answer, seeded with the
+// [MS-TDS] 4.4 example and a failed login.
+func FuzzTDSLoginResponse(f *testing.F) {
+	resp := hexBytes(f, tdsLoginResponseSpec)
+	f.Add(resp[8:])
+	f.Add(append(tdsErrorToken(18456, 1, 14, "Login failed for user 'sa'.", "MSSQL"), 0xfd, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseTDSLoginResponse(b)
+		ParseTDSPrelogin(b)
+	})
+}
+
+// FuzzMongoReply: OP_MSG and OP_REPLY bodies and BSON documents.
+func FuzzMongoReply(f *testing.F) {
+	doc, _ := appendBSON(nil, bsonD{{"ok", 0.0}, {"errmsg", "Authentication failed."}, {"code", int32(18)}, {"list", []any{"a", int64(2)}}, {"p", []byte("v=x")}})
+	f.Add(append([]byte{0, 0, 0, 0, 0}, doc...))
+	f.Add(append(make([]byte, 20), doc...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parseMongoReply(opMsg, b)
+		parseMongoReply(opReply, b)
+		decodeBSON(b)
+	})
+}
+
+// FuzzTNS: listener answers.
+func FuzzTNS(f *testing.F) {
+	f.Add(tnsPacket(scan.TNSRefuse, fmt.Sprintf(vsn19, 12505, 12505)))
+	f.Add(tnsPacket(scan.TNSAccept, ""))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if p, _, err := scan.ParseTNS(b); err == nil {
+			scan.TNSVersion(p.Data)
+			scan.TNSError(p.Data)
+		}
+		scan.Identify(1521, b)
+	})
 }
