@@ -57,8 +57,13 @@ func TestPortalInChromium(t *testing.T) {
 	svc := service.New(st, opts)
 	findings := service.NewFindingService(svc, nil, nil)
 	scans := service.NewScanService(svc, findings)
+	disc, err := service.NewDiscoveryService(svc, service.NewAlertService(svc))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := bqhttp.New(bqhttp.Config{Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
-		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans}})
+		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans,
+		Discovery: disc}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +89,9 @@ func TestPortalInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Discovered devices: the sample hospital network through a sensor.
+	ingestSample(t, disc, bianque.NewContextWithPrincipal(ctx, mgr.Principal()), tn.ID)
+
 	alloc, cancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true))...)
@@ -93,9 +101,10 @@ func TestPortalInChromium(t *testing.T) {
 		code                                         string
 		dashboard, stateNew, stateTriaged, stateDone string
 		findingOpen, findingFixing                   string
+		devices, pump                                string
 	}{
-		{"zh-CN", "总览", "新建", "研判中", "已关闭", "未修复", "修复中"},
-		{"en", "Dashboard", "New", "Triaged", "Closed", "Open", "Fixing"},
+		{"zh-CN", "总览", "新建", "研判中", "已关闭", "未修复", "修复中", "设备清单", "输液泵"},
+		{"en", "Dashboard", "New", "Triaged", "Closed", "Open", "Fixing", "Device inventory", "Infusion pump"},
 	} {
 		t.Run(lang.code, func(t *testing.T) {
 			name := "analyst-" + strings.ToLower(lang.code)
@@ -263,6 +272,39 @@ func TestPortalInChromium(t *testing.T) {
 				chromedp.Navigate(ts.URL+"/exposure"),
 				chromedp.WaitVisible(chromedp.ID("exposure")),
 			)
+
+			// Devices: the inventory (above-threshold devices first), then a
+			// pump's page with its identity evidence and the peers graph
+			// drawn by ECharts.
+			pumpLink := chromedp.CSS(`tr[data-device="10.60.3.20"] a.device-link`)
+			do("the device inventory",
+				chromedp.Navigate(ts.URL+"/devices?tenant="+tn.ID),
+				chromedp.WaitVisible(pumpLink),
+			)
+			if h := text("inventory title", chromedp.Text(chromedp.CSS("main h1"))); h != lang.devices {
+				t.Fatalf("inventory title %q, want %q", h, lang.devices)
+			}
+			above, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.querySelector("#device-rows tr[data-device]").classList.contains("high-risk")`))
+			if err != nil || !above {
+				t.Fatalf("the first device is not above the acceptable risk: %v", err)
+			}
+			screenshot(t, bctx, "devices-"+lang.code)
+			do("open the pump",
+				chromedp.Click(pumpLink),
+				chromedp.WaitVisible(chromedp.ID("device-type")),
+				chromedp.WaitVisible(chromedp.CSS(`#evidence .protocol[data-protocol="hl7"] tr.conclusion`)),
+				chromedp.WaitReady(chromedp.CSS(`body[data-peers-graph="rendered"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#peers-chart canvas")),
+			)
+			if typ := text("device type", chromedp.Text(chromedp.ID("device-type"))); !strings.HasPrefix(typ, lang.pump) {
+				t.Fatalf("device type shown %q, want %q", typ, lang.pump)
+			}
+			edges, err := chromedp.Run(bctx, chromedp.Evaluate[int](`echarts.getInstanceByDom(document.getElementById("peers-chart")).getOption().series[0].links.length`))
+			rows, err2 := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#peers-table tbody tr").length`))
+			if err != nil || err2 != nil || edges < 2 || edges != rows {
+				t.Fatalf("the peers graph draws %d flows, the table lists %d: %v %v", edges, rows, err, err2)
+			}
+			screenshot(t, bctx, "device-"+lang.code)
 
 			mu.Lock()
 			defer mu.Unlock()

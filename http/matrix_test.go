@@ -12,6 +12,7 @@ import (
 
 	"bianque"
 	"bianque/auth"
+	"bianque/discover"
 	bqhttp "bianque/http"
 	"bianque/internal/testutil"
 	"bianque/postgres"
@@ -46,6 +47,9 @@ type matrixEnv struct {
 	users map[string]*bianque.User // by name: roles (in A), b-admin, b-expert, b-manager
 	sess  map[string][2]string     // name → cookie token, CSRF token
 	n     int
+	disc  *service.DiscoveryService
+	// devices holds the key of each tenant's discovered device (foreign → key).
+	devices map[bool]string
 }
 
 func (e *matrixEnv) ctxOf(name string) context.Context {
@@ -83,13 +87,18 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	scans := service.NewScanService(svc, findings)
 	scans.BannerWait, scans.DialTimeout, scans.PollInterval = 100*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
 	t.Cleanup(scans.Wait)
+	disc, err := service.NewDiscoveryService(svc, service.NewAlertService(svc))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
-		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans,
+		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans, Discovery: disc,
 		Components: components, DeadLetters: components}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &matrixEnv{t: t, st: st, svc: svc, srv: srv, clk: clk, users: map[string]*bianque.User{}, sess: map[string][2]string{}}
+	e := &matrixEnv{t: t, st: st, svc: svc, srv: srv, clk: clk, users: map[string]*bianque.User{}, sess: map[string][2]string{}, disc: disc,
+		devices: map[bool]string{}}
 	if _, _, err := service.Bootstrap(ctx, st, opts, "root"); err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +263,30 @@ func (e *matrixEnv) patchIn(foreign bool) *bianque.VirtualPatch {
 		e.t.Fatal(err)
 	}
 	return v
+}
+
+// deviceIn returns the key of a device discovered in the tenant: a CT
+// storing images on a PACS, handed in as a sensor would.
+func (e *matrixEnv) deviceIn(foreign bool) string {
+	e.t.Helper()
+	if k, ok := e.devices[foreign]; ok {
+		return k
+	}
+	tn, _, _, manager := e.side(foreign)
+	now := e.clk.Now()
+	ct := discover.Device{IP: "10.1.0.10", MACs: []string{"02:00:00:00:00:10"}, MAC: "02:00:00:00:00:10", Address: discover.AddrUnicast,
+		Vendor: "SIEMENS", Names: []string{e.title(foreign, "CT01")}, DeviceType: "ct", Kind: "medical", Confidence: 0.9,
+		Medical: &bianque.MedicalProfile{FDAClass: 2, PHI: "large", Disruption: "care"}, MedicalInferred: true, PHI: "large",
+		Identities: discover.Identities{"dicom": {"calling_ae": {"CT01"}}}, FirstSeen: now, LastSeen: now}
+	pacs := discover.Device{IP: "10.1.0.50", Address: discover.AddrUnicast, DeviceType: "pacs", Kind: "server", PHI: "large",
+		Identities: discover.Identities{}, FirstSeen: now, LastSeen: now}
+	fl := discover.Flow{Client: ct.IP, Server: pacs.IP, Transport: "tcp", Port: 104, App: []string{"dicom"}, Category: "clinical",
+		Clinical: true, PHI: true, Connections: 1, Packets: 10, Bytes: 1000, FirstSeen: now, LastSeen: now}
+	if err := e.disc.Ingest(e.ctxOf(manager), tn.ID, "matrix-sensor", now, []discover.Device{ct, pacs}, []discover.Flow{fl}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.devices[foreign] = ct.IP
+	return ct.IP
 }
 
 func findingPathOf(f *bianque.Finding, rest string) string {
@@ -574,6 +607,54 @@ var matrixCases = map[string]caseFunc{
 		tn, _, _, _ := e.side(foreign)
 		return []request{{method: "GET", path: tenantPath(tn, "/exposure")}}
 	},
+	"devices.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		e.deviceIn(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/devices?medical=true&risk=below")}}
+	},
+	"devices.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/devices/"+e.deviceIn(foreign))}}
+	},
+	"devices.peers": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/devices/"+e.deviceIn(foreign)+"/peers")}}
+	},
+	"devices.profile": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "PUT", path: tenantPath(tn, "/devices/"+e.deviceIn(foreign)+"/profile"),
+			body: map[string]any{"fda_class": 2, "phi": "large", "life_supporting": false, "disruption": "care", "managed_by": "clinical_engineering"}}}
+	},
+	"device_anomalies.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/device-anomalies?device="+e.deviceIn(foreign))}}
+	},
+	"discovery_settings.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/discovery-settings")}}
+	},
+	"discovery_settings.update": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		e.deviceIn(foreign)
+		cur, err := e.disc.Store().Settings(context.Background(), tn.ID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.n++
+		return []request{{method: "PUT", path: tenantPath(tn, "/discovery-settings"), body: map[string]any{"version": cur.Version,
+			"risk_threshold": 30 + e.n%20, "site_map": map[string]any{"entries": []map[string]any{{"subnet": "10.1.0.0/24", "department": "Radiology"}}}}}}
+	},
+	"segmentation.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		e.deviceIn(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/segmentation?format=nft")}}
+	},
+	"segmentation.check": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		e.deviceIn(foreign)
+		return []request{{method: "POST", path: tenantPath(tn, "/segmentation/check"),
+			body: map[string]any{"acl_csv": "action,source,destination,protocol,port\ndeny,any,10.1.0.50,tcp,104\n"}}}
+	},
 	"audit.platform": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
 		return []request{{method: "GET", path: "/api/v1/audit"}}
 	},
@@ -674,6 +755,15 @@ func (e *matrixEnv) snapshotB() string {
 	vps, _, _ := ss.VirtualPatches(ctx, bianque.VirtualPatchFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
 	for _, v := range vps {
 		fmt.Fprintf(&b, "|v %s %d %s", v.ID, v.Version, v.State)
+	}
+	if e.disc != nil {
+		rows, _ := e.disc.Store().DeviceRows(ctx, e.b.ID)
+		for _, r := range rows {
+			fmt.Fprintf(&b, "|d %s %s %s %+v", r.Key, r.AssetID, r.LastSeen, r.Summary.Location)
+		}
+		if st, err := e.disc.Store().Settings(ctx, e.b.ID); err == nil {
+			fmt.Fprintf(&b, "|ds %d", st.Version)
+		}
 	}
 	heads, _ := e.st.AuditHeads(ctx)
 	for _, h := range heads {

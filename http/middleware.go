@@ -166,8 +166,17 @@ func checkCSRF(r *http.Request, sess *bianque.Session) error {
 		return err
 	}
 	got := r.Header.Get(csrfHeader)
-	if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case got != "":
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		got = r.PostFormValue(csrfField)
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		// Portal forms that upload a file (bounded like every body).
+		r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
+		if err := r.ParseMultipartForm(maxBody); err == nil {
+			got = r.PostFormValue(csrfField)
+		}
 	}
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
 		return bianque.Errorf(bianque.EFORBIDDEN, "missing or wrong CSRF token (send the %s header)", csrfHeader)

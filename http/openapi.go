@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"net/http"
+	"path"
 	"reflect"
 	"regexp"
 	"strings"
@@ -34,6 +35,7 @@ var enums = map[reflect.Type][]string{
 
 type schemaGen struct {
 	components map[string]any
+	types      map[string]reflect.Type
 }
 
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
@@ -70,6 +72,18 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		name := t.Name()
 		if name == "" {
 			return g.object(t)
+		}
+		// Types of the domain packages may share a name (discover.Risk,
+		// inventory.Risk): outside the root and this package they are
+		// qualified by their package.
+		if pkg := t.PkgPath(); pkg != "bianque" && pkg != "bianque/http" {
+			name = path.Base(pkg) + "." + name
+		}
+		if prev, ok := g.types[name]; ok && prev != t {
+			name = strings.ReplaceAll(t.PkgPath(), "/", ".") + "." + t.Name()
+		}
+		if _, ok := g.types[name]; !ok {
+			g.types[name] = t
 		}
 		if _, ok := g.components[name]; !ok {
 			g.components[name] = nil // placeholder against recursion
@@ -121,7 +135,7 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 
 // OpenAPI returns the OpenAPI 3.0 document of the server's API.
 func (s *Server) OpenAPI() map[string]any {
-	g := &schemaGen{components: map[string]any{}}
+	g := &schemaGen{components: map[string]any{}, types: map[string]reflect.Type{}}
 	errSchema := g.schema(reflect.TypeFor[ErrorBody]())
 	errResp := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": errSchema}}}

@@ -34,7 +34,7 @@ func (s *Server) portalComponentPages() {
 	if svc == nil {
 		return
 	}
-	s.nav(NavItem{Key: "nav.components", Path: "/components", Perm: bianque.PermTenantRead, Order: 40})
+	s.nav(NavItem{Key: "nav.components", Path: "/components", Perm: bianque.PermTenantRead, Order: 45})
 	s.page("GET", "/components", Authenticated, func(w http.ResponseWriter, r *http.Request) error {
 		p := principalOf(r)
 		names := s.tenantNames(r.Context())

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"bianque"
+	"bianque/discover/inventory"
 )
 
 // Services are the domain services the server calls. A nil service leaves
@@ -41,6 +42,8 @@ type Services struct {
 	Dashboard bianque.DashboardService
 	Findings  bianque.FindingService
 	Scans     bianque.ScanService
+	// Discovery serves passively discovered devices (discover/inventory).
+	Discovery inventory.Service
 	// Components and DeadLetters are the ingestion area's (optional).
 	Components  bianque.ComponentService
 	DeadLetters bianque.DeadLetterService

@@ -34,6 +34,7 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	_, err := findingStore(t, s).UpsertFinding(ctx, newFinding(tn.ID, "10.0.0.1", 443, "1"))
 	must(t, err, "finding")
 	populateScans(t, s, tn.ID)
+	populateDiscovery(t, s, tn.ID)
 	must(t, alertStore(t, s).CreateAlert(ctx, newAlert(tn.ID, "r1", bianque.LevelHigh)), "alert")
 	must(t, alertStore(t, s).CreateSuppression(ctx, &bianque.Suppression{TenantID: tn.ID, RuleID: "r1", Reason: "fp",
 		CreatedAt: at(), ExpiresAt: at().Add(time.Hour)}), "suppression")
@@ -59,7 +60,7 @@ func testPurge(t *testing.T, s bianque.Store) {
 
 	tables, err := r.TenantTables(ctx)
 	must(t, err, "tenant tables")
-	for _, want := range append(slices.Clone(coreTables), "storetest_later_area", "alerts", "alert_suppressions") {
+	for _, want := range append(append(slices.Clone(coreTables), discoveryTables...), "storetest_later_area", "alerts", "alert_suppressions") {
 		if !slices.Contains(tables, want) {
 			t.Fatalf("TenantTables %v misses %s", tables, want)
 		}
@@ -68,7 +69,7 @@ func testPurge(t *testing.T, s bianque.Store) {
 	must(t, err, "count A")
 	beforeB, err := r.TenantRowCounts(ctx, b.ID)
 	must(t, err, "count B")
-	for _, tbl := range append(slices.Clone(coreTables), "storetest_later_area", "tenants", "alerts", "alert_suppressions") {
+	for _, tbl := range append(append(slices.Clone(coreTables), discoveryTables...), "storetest_later_area", "tenants", "alerts", "alert_suppressions") {
 		if beforeA[tbl] == 0 {
 			t.Fatalf("fixture gives A no row in %s; the purge test would prove nothing there", tbl)
 		}

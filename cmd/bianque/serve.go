@@ -205,11 +205,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration,
 		SessionLifetime: cfg.sessionLifetime, SessionIdle: cfg.sessionIdle,
 	}
+	var demoRes *demo.Result
 	if cfg.demo {
 		res, err := demo.Seed(ctx, store, clock.Now(), passwordCost)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
+		demoRes = res
 		printDemo(env.Stdout, res, ln.Addr().String(), cfg.tlsCert != "")
 	} else {
 		pw, created, err := service.Bootstrap(ctx, store, opts, cfg.adminUser)
@@ -226,6 +228,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	svcs := service.New(store, opts)
 	findings, scans := vulnServices(svcs)
 	defer func() { scans.CancelAll(); scans.Wait() }() // before the store closes
+	disc := discoveryService(svcs, log)
+	defer saveBaselines(ctx, disc, log)
+	if demoRes != nil && demoRes.Created {
+		if err := demoDiscovery(ctx, store, disc, demoRes, clock.Now()); err != nil {
+			log.Warn("demo discovery", "err", err)
+		}
+	}
 	ing, err := startIngest(ctx, cfg.ingest, cfg.data, store, clock, log)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -235,7 +244,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
-			Findings: findings, Scans: scans,
+			Findings: findings, Scans: scans, Discovery: discoveryHTTP(disc),
 			Components: components, DeadLetters: deadLetters,
 		},
 		Ingest: ingestHandler, Registry: ing.registry,

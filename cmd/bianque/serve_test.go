@@ -119,7 +119,54 @@ func TestServeDemo(t *testing.T) {
 	if count() <= first {
 		t.Fatal("the demo stream raised no ticket")
 	}
-	for _, p := range []string{"/", "/tickets", "/api/openapi.json", "/metrics"} {
+	// Discovered devices of the first demo hospital: the sample network ran
+	// through a sensor into the platform; the pump's new internet
+	// destination raised an anomaly with its alert and ticket.
+	getJSON := func(path string, v any) {
+		t.Helper()
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+	}
+	var tenants struct{ Items []struct{ ID, Code string } }
+	getJSON("/api/v1/tenants?code=demo-szph", &tenants)
+	if len(tenants.Items) != 1 {
+		t.Fatalf("demo tenant: %+v", tenants)
+	}
+	tid := tenants.Items[0].ID
+	var inv struct {
+		Total int
+		Items []struct {
+			Key            string
+			DeviceType     string `json:"device_type"`
+			LifeSupporting bool   `json:"life_supporting"`
+		}
+	}
+	getJSON("/api/v1/tenants/"+tid+"/devices?medical=true", &inv)
+	types := map[string]int{}
+	for _, it := range inv.Items {
+		types[it.DeviceType]++
+	}
+	if inv.Total < 5 || types["infusion_pump"] != 2 || types["ct"] != 1 || types["patient_monitor"] != 1 {
+		t.Fatalf("demo medical devices: %d %v", inv.Total, types)
+	}
+	var anomalies struct {
+		Items []struct {
+			Kind     string
+			AlertID  string `json:"alert_id"`
+			TicketID string `json:"ticket_id"`
+		}
+	}
+	getJSON("/api/v1/tenants/"+tid+"/device-anomalies?device=10.60.3.20", &anomalies)
+	if len(anomalies.Items) == 0 || anomalies.Items[0].AlertID == "" || anomalies.Items[0].TicketID == "" {
+		t.Fatalf("demo anomalies: %+v", anomalies)
+	}
+	for _, p := range []string{"/", "/tickets", "/api/openapi.json", "/metrics", "/devices", "/t/" + tid + "/devices/10.60.3.20"} {
 		resp, err := client.Get(base + p)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", p, resp.StatusCode, err)

@@ -252,18 +252,7 @@ type Breakage struct {
 
 // WhatWouldBreak lists the observed flows of r that policy p would deny,
 // clinical flows first: a policy must never cut a critical clinical flow.
-func (p *Policy) WhatWouldBreak(r *discover.Report) []Breakage {
-	var out []Breakage
-	for _, f := range r.Flows {
-		d := p.Evaluate(f.Key())
-		if d.Allowed {
-			continue
-		}
-		out = append(out, Breakage{Flow: f.Key(), Apps: f.App, Clinical: f.Clinical, Reason: d.Reason})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Clinical && !out[j].Clinical })
-	return out
-}
+func (p *Policy) WhatWouldBreak(r *discover.Report) []Breakage { return Check(p, r) }
 
 // Table renders the policy as a readable table.
 func (p *Policy) Table() string {

@@ -7,10 +7,13 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"bianque"
 	"bianque/discover"
+	"bianque/discover/baseline"
+	"bianque/discover/classify"
 )
 
 // TicketCreator opens tickets (bianque.TicketService does).
@@ -30,6 +33,31 @@ type Ledger struct {
 	// TicketType of confirmation tickets (default bianque.TicketAsset: the
 	// hospital confirms or corrects the device, R6.3).
 	TicketType bianque.TicketType
+	// Sites, when set, is the hospital's subnet/VLAN map: it places every
+	// sighting in a department and room, whatever the sensor concluded (the
+	// sensor at the hospital may not know the map the hospital keeps on the
+	// platform).
+	Sites *classify.SiteMap
+
+	// Sensor names the sensor (collector) whose traffic this is; its
+	// baseline state is kept under this name.
+	Sensor string
+	// Alerts receives the baseline's anomalies as alerts (see
+	// EnableBaseline); nil keeps them as anomaly records only.
+	Alerts AlertSink
+	// TicketLevel is the lowest alert level that opens a threat ticket
+	// (default high, as for detection).
+	TicketLevel bianque.AlertLevel
+	// DedupWindow folds an anomaly into the alert of an earlier one with
+	// the same rule, device and peer seen within the window (default 24 h).
+	DedupWindow time.Duration
+
+	baseline *baseline.Detector
+	batch    batchClock
+	lastSave time.Time
+
+	mu    sync.Mutex
+	known map[string]deviceInfo // device address → what the ledger knows of it
 }
 
 var _ discover.Sink = (*Ledger)(nil)
@@ -47,6 +75,9 @@ func (l *Ledger) Sightings(ctx context.Context, at time.Time, devices []discover
 		d := &devices[i]
 		if !ledgerDevice(d) {
 			continue
+		}
+		if l.Sites != nil {
+			ApplySiteMap(l.Sites, d)
 		}
 		if err := l.sighting(ctx, at, d); err != nil {
 			errs = append(errs, fmt.Errorf("device %s: %w", d.Key(), err))
@@ -108,6 +139,7 @@ func (l *Ledger) sighting(ctx context.Context, at time.Time, d *discover.Device)
 	if err := l.Store.PutDevice(ctx, rec); err != nil {
 		return err
 	}
+	l.remember(key, infoOf(d, asset))
 	var changes []string
 	if prev == nil {
 		changes = append(changes, "new device")
@@ -314,7 +346,30 @@ func (l *Ledger) ticket(ctx context.Context, d *discover.Device, a *bianque.Asse
 }
 
 // FlowSummaries implements discover.Sink: the deltas are added to the
-// stored communication map.
+// stored communication map and, with a baseline, checked against every
+// device's learnt behaviour.
 func (l *Ledger) FlowSummaries(ctx context.Context, at time.Time, flows []discover.Flow) error {
-	return l.Store.AddFlows(ctx, l.TenantID, flows)
+	if err := l.Store.AddFlows(ctx, l.TenantID, flows); err != nil {
+		return err
+	}
+	if l.baseline == nil {
+		return nil
+	}
+	return l.observe(ctx, at, flows)
+}
+
+// ApplySiteMap places d by the hospital's site map: a location that came
+// from an earlier map is replaced (or cleared when the map no longer covers
+// the device); switch and port from LLDP/CDP are kept.
+func ApplySiteMap(sm *classify.SiteMap, d *discover.Device) {
+	if loc := d.Location; loc != nil && (loc.Source == "subnet-map" || loc.Source == "vlan-map") {
+		kept := &discover.Location{Switch: loc.Switch, SwitchPort: loc.SwitchPort, VLAN: loc.VLAN}
+		if kept.Switch != "" || kept.SwitchPort != "" {
+			kept.Source = "lldp"
+			d.Location = kept
+		} else {
+			d.Location = nil
+		}
+	}
+	sm.Locate(d)
 }

@@ -94,13 +94,17 @@ func (s *Store) PutDevice(ctx context.Context, r *DeviceRecord) error {
 		return fmt.Errorf("encode device: %w", err)
 	}
 	d := &r.Device
+	sum, err := json.Marshal(SummaryOf(d))
+	if err != nil {
+		return fmt.Errorf("encode device summary: %w", err)
+	}
 	_, err = s.db.Writer().ExecContext(ctx, s.db.Q(`INSERT INTO discovered_devices
-		(tenant_id, device_key, asset_id, device_type, kind, vendor, os, software_version, record, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(tenant_id, device_key, asset_id, device_type, kind, vendor, os, software_version, record, summary, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, device_key) DO UPDATE SET asset_id = excluded.asset_id, device_type = excluded.device_type,
 			kind = excluded.kind, vendor = excluded.vendor, os = excluded.os, software_version = excluded.software_version,
-			record = excluded.record, last_seen = excluded.last_seen`),
-		r.TenantID, r.Key, r.AssetID, d.DeviceType, d.Kind, d.Vendor, d.OS, d.SoftwareVersion, string(js),
+			record = excluded.record, summary = excluded.summary, last_seen = excluded.last_seen`),
+		r.TenantID, r.Key, r.AssetID, d.DeviceType, d.Kind, d.Vendor, d.OS, d.SoftwareVersion, string(js), string(sum),
 		s.db.T(r.FirstSeen), s.db.T(r.LastSeen))
 	if err != nil {
 		return fmt.Errorf("store device %s: %w", r.Key, err)
@@ -116,13 +120,7 @@ func (s *Store) AddFlows(ctx context.Context, tenantID string, flows []discover.
 			if err != nil {
 				return err
 			}
-			rec, err := json.Marshal(struct {
-				ServerName     string              `json:"server_name,omitempty"`
-				VendorEndpoint bool                `json:"vendor_endpoint,omitempty"`
-				PHI            bool                `json:"phi,omitempty"`
-				Risks          []string            `json:"risks,omitempty"`
-				Details        map[string][]string `json:"details,omitempty"`
-			}{f.ServerName, f.VendorEndpoint, f.PHI, f.Risks, f.Details})
+			rec, err := json.Marshal(flowDetail{f.ServerName, f.VendorEndpoint, f.PHI, f.Risks, f.Details})
 			if err != nil {
 				return err
 			}
@@ -146,6 +144,16 @@ func (s *Store) AddFlows(ctx context.Context, tenantID string, flows []discover.
 	})
 }
 
+// flowDetail is the JSON record column of a flow aggregate: what the
+// latest summary said beyond the counters.
+type flowDetail struct {
+	ServerName     string              `json:"server_name,omitempty"`
+	VendorEndpoint bool                `json:"vendor_endpoint,omitempty"`
+	PHI            bool                `json:"phi,omitempty"`
+	Risks          []string            `json:"risks,omitempty"`
+	Details        map[string][]string `json:"details,omitempty"`
+}
+
 // StoredFlow is a stored communication-map aggregate.
 type StoredFlow struct {
 	Client, Server, Transport string
@@ -156,12 +164,27 @@ type StoredFlow struct {
 	Connections, Packets      int64
 	Bytes                     int64
 	FirstSeen, LastSeen       time.Time
+	// From the latest summary: the name the client used for the server,
+	// whether that is the client's vendor, PHI, risks and flow identity.
+	ServerName     string
+	VendorEndpoint bool
+	PHI            bool
+	Risks          []string
+	Details        map[string][]string
+}
+
+// Flow returns the aggregate as a discover.Flow (counters as totals).
+func (f *StoredFlow) Flow() discover.Flow {
+	return discover.Flow{Client: f.Client, Server: f.Server, Transport: f.Transport, Port: f.Port, App: f.Apps,
+		Category: f.Category, Clinical: f.Clinical, PHI: f.PHI, Internet: f.Internet, ServerName: f.ServerName,
+		VendorEndpoint: f.VendorEndpoint, Risks: f.Risks, Details: f.Details, Connections: uint64(f.Connections),
+		Packets: uint64(f.Packets), Bytes: uint64(f.Bytes), FirstSeen: f.FirstSeen, LastSeen: f.LastSeen}
 }
 
 // Flows lists a tenant's aggregates that involve addr (all when empty).
 func (s *Store) Flows(ctx context.Context, tenantID, addr string) ([]StoredFlow, error) {
 	q := `SELECT client, server, transport, port, apps, category, clinical, internet, connections, packets, bytes,
-		first_seen, last_seen FROM discovered_flows WHERE tenant_id = ?`
+		first_seen, last_seen, record FROM discovered_flows WHERE tenant_id = ?`
 	args := []any{tenantID}
 	if addr != "" {
 		q += ` AND (client = ? OR server = ?)`
@@ -177,10 +200,13 @@ func (s *Store) Flows(ctx context.Context, tenantID, addr string) ([]StoredFlow,
 		var f StoredFlow
 		var apps sqlstore.JSONCol
 		apps.V = &f.Apps
+		var det flowDetail
 		if err := rows.Scan(&f.Client, &f.Server, &f.Transport, &f.Port, apps, &f.Category, &f.Clinical, &f.Internet,
-			&f.Connections, &f.Packets, &f.Bytes, sqlstore.TimeCol{T: &f.FirstSeen}, sqlstore.TimeCol{T: &f.LastSeen}); err != nil {
+			&f.Connections, &f.Packets, &f.Bytes, sqlstore.TimeCol{T: &f.FirstSeen}, sqlstore.TimeCol{T: &f.LastSeen},
+			sqlstore.JSONCol{V: &det}); err != nil {
 			return nil, fmt.Errorf("list flows: %w", err)
 		}
+		f.ServerName, f.VendorEndpoint, f.PHI, f.Risks, f.Details = det.ServerName, det.VendorEndpoint, det.PHI, det.Risks, det.Details
 		out = append(out, f)
 	}
 	return out, rows.Err()

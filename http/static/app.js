@@ -61,8 +61,59 @@
     document.body.setAttribute("data-charts", String(charts.length));
   }
 
+  function fmtBytes(n) {
+    var u = ["B", "KiB", "MiB", "GiB"], i = 0;
+    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return (i ? n.toFixed(1) : n) + " " + u[i];
+  }
+
+  // The communication map of a device: the device, its peers (medical
+  // devices, other devices, vendor endpoints, other internet hosts, group
+  // addresses), one arrow per flow from client to server coloured by kind
+  // (clinical, control, other), dashed where the flow carries a risk.
+  function peers() {
+    var el = document.getElementById("peers-chart");
+    var node = document.getElementById("peers-data");
+    var legendNode = document.getElementById("peers-legend");
+    if (!el || !node || !legendNode || typeof echarts === "undefined") { return null; }
+    var d = JSON.parse(node.textContent);
+    var legend = JSON.parse(legendNode.textContent);
+    var kindColor = { clinical: "#b3261e", control: "#d9822b", other: "#8a97a3" };
+    var enc = echarts.format.encodeHTML;
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.on("finished", function () { document.body.setAttribute("data-peers-graph", "rendered"); });
+    chart.setOption({
+      color: ["#12343b", "#b3261e", "#5470c6", "#1e7b34", "#d9822b", "#9aa5ad"],
+      tooltip: {
+        formatter: function (p) {
+          if (p.dataType === "edge") { return enc(p.data.source + " → " + p.data.target) + "<br>" + enc(p.data.text) + " · " + fmtBytes(p.data.bytes); }
+          return enc(p.data.display);
+        }
+      },
+      legend: [{ data: legend, top: 0 }],
+      series: [{
+        type: "graph", layout: "force", roam: true, draggable: true,
+        categories: legend.map(function (n) { return { name: n }; }),
+        label: { show: true, position: "right", fontSize: 11, formatter: function (p) { return p.data.display; } },
+        edgeSymbol: ["none", "arrow"], edgeSymbolSize: 7,
+        edgeLabel: { show: d.links.length <= 24, fontSize: 10, formatter: function (p) { return p.data.text; } },
+        force: { repulsion: 280, edgeLength: [90, 170] },
+        data: d.nodes,
+        links: d.links.map(function (l) {
+          return {
+            source: l.source, target: l.target, text: l.label, bytes: l.bytes,
+            lineStyle: { color: kindColor[l.kind] || kindColor.other, width: l.kind === "clinical" ? 2.5 : 1.2, type: l.risky ? "dashed" : "solid", curveness: 0.1 }
+          };
+        })
+      }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     dashboard();
+    peers();
   });
 })();
