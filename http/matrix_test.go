@@ -78,6 +78,7 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	}
 	opts := service.Options{Clock: clk, Argon2: cheap, LockoutThreshold: 1000}
 	svc := service.New(st, opts)
+	components := componentService(t, st, clk)
 	// Retests re-probe through a prober; the matrix checks who may ask, so
 	// this one reports every finding gone without touching the network.
 	findings := service.NewFindingService(svc, nil, func(ctx context.Context, f *bianque.Finding) (bool, string, error) {
@@ -93,7 +94,7 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	}
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
 		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans, Discovery: disc,
-		Alerts: alerts, Rules: rules, Indicators: iocs}})
+		Alerts: alerts, Rules: rules, Indicators: iocs, Components: components, DeadLetters: components}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,6 +329,40 @@ func ticketCases(build func(e *matrixEnv, foreign bool) request) caseFunc {
 }
 
 var matrixCases = map[string]caseFunc{
+	"components.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		e.componentIn(foreign, bianque.ComponentApproved)
+		return []request{{method: "GET", path: tenantPath(tn, "/components?state=approved,pending")}}
+	},
+	"components.get": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		c := e.componentIn(foreign, bianque.ComponentApproved)
+		return []request{{method: "GET", path: "/api/v1/tenants/" + c.TenantID + "/components/" + c.ID}}
+	},
+	"components.create": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "POST", path: tenantPath(tn, "/components"), body: map[string]string{"name": e.uniq("edr"), "kind": "edr", "product": "sysmon"}}}
+	},
+	"components.approve": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		c := e.componentIn(foreign, bianque.ComponentPending)
+		return []request{{method: "POST", path: "/api/v1/tenants/" + c.TenantID + "/components/" + c.ID + "/approve"}}
+	},
+	"components.reject": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		c := e.componentIn(foreign, bianque.ComponentPending)
+		return []request{{method: "POST", path: "/api/v1/tenants/" + c.TenantID + "/components/" + c.ID + "/reject"}}
+	},
+	"components.revoke": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		c := e.componentIn(foreign, bianque.ComponentApproved)
+		return []request{{method: "POST", path: "/api/v1/tenants/" + c.TenantID + "/components/" + c.ID + "/revoke"}}
+	},
+	"deadletters.list": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		e.deadLetterIn(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/dead-letters?stage=parse")}}
+	},
+	"deadletters.count": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
+		tn, _, _, _ := e.side(foreign)
+		return []request{{method: "GET", path: tenantPath(tn, "/dead-letters/count")}}
+	},
 	"auth.login": func(e *matrixEnv, role bianque.Role, foreign bool) []request {
 		return []request{{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"username": string(role), "password": pw}, public: true}}
 	},
@@ -700,6 +735,10 @@ func (e *matrixEnv) snapshotB() string {
 	as, _, _ := e.st.Assets(ctx, bianque.AssetFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
 	for _, a := range as {
 		fmt.Fprintf(&b, "|a %s %d", a.ID, a.Version)
+	}
+	cs, _, _ := e.st.(bianque.ComponentStore).Components(ctx, bianque.ComponentFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
+	for _, c := range cs {
+		fmt.Fprintf(&b, "|c %s %d %s", c.ID, c.Version, c.State)
 	}
 	fs, _, _ := e.st.(bianque.FindingStore).Findings(ctx, bianque.FindingFilter{TenantIDs: []string{e.b.ID}, Page: bianque.Page{Limit: bianque.MaxPageLimit}})
 	for _, f := range fs {

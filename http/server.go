@@ -44,6 +44,9 @@ type Services struct {
 	Scans     bianque.ScanService
 	// Discovery serves passively discovered devices (discover/inventory).
 	Discovery inventory.Service
+	// Components and DeadLetters are the ingestion area's (optional).
+	Components  bianque.ComponentService
+	DeadLetters bianque.DeadLetterService
 	// Alerts, Rules and Indicators are detection's (R3).
 	Alerts     bianque.AlertService
 	Rules      bianque.RuleService
@@ -71,6 +74,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is shown in /healthz and the OpenAPI document.
 	Version string
+	// Ingest, when set, is mounted at POST /api/v1/ingest: components push
+	// events there with their ingest token (it authenticates them itself).
+	Ingest http.Handler
 	// SignInRate is how many sign-in steps (passwords and codes) one client
 	// address may try per minute, with as many in a burst; 0 means 30,
 	// negative means no limit.

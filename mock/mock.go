@@ -994,6 +994,94 @@ func (m *ScanService) UpdateScope(a0 context.Context, a1 *bianque.ScanScope) err
 	return m.UpdateScopeFn(a0, a1)
 }
 
+// ComponentService is a bianque.ComponentService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type ComponentService struct {
+	ApproveFn         func(ctx context.Context, tenantID string, id string) (*bianque.Component, error)
+	ComponentFn       func(ctx context.Context, tenantID string, id string) (*bianque.Component, error)
+	ComponentsFn      func(ctx context.Context, f bianque.ComponentFilter) ([]*bianque.Component, string, error)
+	CreateComponentFn func(ctx context.Context, c *bianque.Component) (token string, err error)
+	RejectFn          func(ctx context.Context, tenantID string, id string) (*bianque.Component, error)
+	RevokeFn          func(ctx context.Context, tenantID string, id string) (*bianque.Component, error)
+}
+
+var _ bianque.ComponentService = (*ComponentService)(nil)
+
+// Approve calls ApproveFn.
+func (m *ComponentService) Approve(a0 context.Context, a1 string, a2 string) (*bianque.Component, error) {
+	if m.ApproveFn == nil {
+		panic("mock: ComponentService.Approve called but ApproveFn is not set")
+	}
+	return m.ApproveFn(a0, a1, a2)
+}
+
+// Component calls ComponentFn.
+func (m *ComponentService) Component(a0 context.Context, a1 string, a2 string) (*bianque.Component, error) {
+	if m.ComponentFn == nil {
+		panic("mock: ComponentService.Component called but ComponentFn is not set")
+	}
+	return m.ComponentFn(a0, a1, a2)
+}
+
+// Components calls ComponentsFn.
+func (m *ComponentService) Components(a0 context.Context, a1 bianque.ComponentFilter) ([]*bianque.Component, string, error) {
+	if m.ComponentsFn == nil {
+		panic("mock: ComponentService.Components called but ComponentsFn is not set")
+	}
+	return m.ComponentsFn(a0, a1)
+}
+
+// CreateComponent calls CreateComponentFn.
+func (m *ComponentService) CreateComponent(a0 context.Context, a1 *bianque.Component) (token string, err error) {
+	if m.CreateComponentFn == nil {
+		panic("mock: ComponentService.CreateComponent called but CreateComponentFn is not set")
+	}
+	return m.CreateComponentFn(a0, a1)
+}
+
+// Reject calls RejectFn.
+func (m *ComponentService) Reject(a0 context.Context, a1 string, a2 string) (*bianque.Component, error) {
+	if m.RejectFn == nil {
+		panic("mock: ComponentService.Reject called but RejectFn is not set")
+	}
+	return m.RejectFn(a0, a1, a2)
+}
+
+// Revoke calls RevokeFn.
+func (m *ComponentService) Revoke(a0 context.Context, a1 string, a2 string) (*bianque.Component, error) {
+	if m.RevokeFn == nil {
+		panic("mock: ComponentService.Revoke called but RevokeFn is not set")
+	}
+	return m.RevokeFn(a0, a1, a2)
+}
+
+// DeadLetterService is a bianque.DeadLetterService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type DeadLetterService struct {
+	CountDeadLettersFn func(ctx context.Context, f bianque.DeadLetterFilter) (int64, error)
+	DeadLettersFn      func(ctx context.Context, f bianque.DeadLetterFilter) ([]*bianque.DeadLetter, string, error)
+}
+
+var _ bianque.DeadLetterService = (*DeadLetterService)(nil)
+
+// CountDeadLetters calls CountDeadLettersFn.
+func (m *DeadLetterService) CountDeadLetters(a0 context.Context, a1 bianque.DeadLetterFilter) (int64, error) {
+	if m.CountDeadLettersFn == nil {
+		panic("mock: DeadLetterService.CountDeadLetters called but CountDeadLettersFn is not set")
+	}
+	return m.CountDeadLettersFn(a0, a1)
+}
+
+// DeadLetters calls DeadLettersFn.
+func (m *DeadLetterService) DeadLetters(a0 context.Context, a1 bianque.DeadLetterFilter) ([]*bianque.DeadLetter, string, error) {
+	if m.DeadLettersFn == nil {
+		panic("mock: DeadLetterService.DeadLetters called but DeadLettersFn is not set")
+	}
+	return m.DeadLettersFn(a0, a1)
+}
+
 // AlertService is a bianque.AlertService whose methods call the function fields of the
 // same name plus Fn; calling a method whose field is nil panics, so a test
 // sees at once which call it did not expect.

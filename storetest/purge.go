@@ -28,6 +28,9 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	}
 	newAsset(t, s, tn.ID, func(a *bianque.Asset) { a.IPs = []string{"10.0.0.1"}; a.Hostnames = []string{"pc1"} })
 	appendAudit(t, s, tn.ID, 4)
+	newComponent(t, componentStore(t, s), tn.ID, nil)
+	must(t, s.(bianque.DeadLetterStore).AppendDeadLetters(ctx, []*bianque.DeadLetter{{TenantID: tn.ID, Stage: "parse",
+		Reason: "r", Raw: "x", ReceivedAt: at()}}), "dead letter")
 	_, err := findingStore(t, s).UpsertFinding(ctx, newFinding(tn.ID, "10.0.0.1", 443, "1"))
 	must(t, err, "finding")
 	populateScans(t, s, tn.ID)

@@ -54,6 +54,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open(t)) })
 	t.Run("AuditConcurrent", func(t *testing.T) { testAuditConcurrent(t, open(t)) })
 	t.Run("AuditTamper", func(t *testing.T) { testAuditTamper(t, open(t)) })
+	t.Run("Components", func(t *testing.T) { testComponents(t, open(t)) })
+	t.Run("DeadLetters", func(t *testing.T) { testDeadLetters(t, open(t)) })
 	t.Run("Findings", func(t *testing.T) { testFindings(t, open(t)) })
 	t.Run("Scans", func(t *testing.T) { testScans(t, open(t)) })
 	t.Run("JobRuns", func(t *testing.T) { testJobRuns(t, open(t)) })

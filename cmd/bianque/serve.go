@@ -72,6 +72,7 @@ type serveConfig struct {
 	logLevel, logFormat     string
 	grace                   time.Duration
 	detect                  detectServeConfig
+	ingest                  ingestConfig
 }
 
 func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
@@ -98,10 +99,12 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	logFormat := fs.String("log-format", "BIANQUE_LOG_FORMAT", "text", "log format: text or json")
 	grace := fs.Duration("shutdown-grace", "BIANQUE_SHUTDOWN_GRACE", 15*time.Second, "time given to requests in flight on shutdown")
 	detectOpts := detectFlags(fs)
+	ingestOpts := ingestFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, err
 	}
 	cfg.detect = detectOpts()
+	cfg.ingest = ingestOpts()
 	cfg.addr = *addr
 	cfg.data = *data
 	cfg.db = *db
@@ -247,13 +250,20 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 			log.Warn("demo discovery", "err", err)
 		}
 	}
+	ing, err := startIngest(ctx, cfg.ingest, cfg.data, store, clock, log)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	components, deadLetters, ingestHandler := ing.services()
 	srv, err := bqhttp.New(bqhttp.Config{
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
 			Findings: findings, Scans: scans, Discovery: discoveryHTTP(disc),
 			Alerts: alerts, Rules: rules, Indicators: indicators,
+			Components: components, DeadLetters: deadLetters,
 		},
+		Ingest: ingestHandler, Registry: ing.registry,
 		Clock: clock, Logger: log, TrustedProxies: trusted, AllowedSources: allowed,
 		SecureCookies: cfg.secureCookies, Ping: store.Ping, Version: bianque.Version, SignInRate: cfg.signInRate,
 	})
@@ -263,6 +273,14 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- ing.run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-ingestDone; err != nil {
+			log.Error("ingest stopped", "err", err)
+		}
+	}()
 	go sweepSessions(ctx, store, clock, log)
 	if runner := jobRunner(store, clock, log, findings, scans); runner != nil {
 		det.addJobs(runner, log)

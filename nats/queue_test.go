@@ -1,0 +1,64 @@
+package nats_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"bianque/internal/testutil"
+	"bianque/nats"
+	"bianque/queue"
+	"bianque/queuetest"
+)
+
+func TestJetStreamConformance(t *testing.T) {
+	url := testutil.NATSURL()
+	run := fmt.Sprintf("BQTEST_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	var streams []string
+	t.Cleanup(func() {
+		for _, s := range streams {
+			nats.DeleteStream(context.Background(), url, s)
+		}
+	})
+	queuetest.Run(t, queuetest.Config{
+		Open: func(t *testing.T, name string, maxBacklog int64) queue.Queue {
+			stream := run + "_" + strings.ReplaceAll(name, "-", "_")
+			streams = append(streams, stream)
+			q, err := nats.Open(context.Background(), nats.Options{
+				URL: url, Stream: stream, Subject: "bqtest." + strings.ToLower(stream),
+				MaxBacklog: maxBacklog, AckWait: 2 * time.Second,
+			})
+			if err != nil {
+				t.Fatalf("open JetStream queue at %s: %v", url, err)
+			}
+			return q
+		},
+		Redelivery: 2 * time.Second,
+	})
+}
+
+func TestLedger(t *testing.T) {
+	ctx := context.Background()
+	bucket := fmt.Sprintf("bqtest_ledger_%d", time.Now().UnixNano()%1e9)
+	l, err := nats.OpenLedger(ctx, testutil.NATSURL(), bucket, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	defer nats.DeleteKeyValue(ctx, testutil.NATSURL(), bucket)
+	if seen, err := l.Seen(ctx, "c1", "b1"); err != nil || seen {
+		t.Fatalf("fresh ledger: seen=%v err=%v", seen, err)
+	}
+	if err := l.Record(ctx, "c1", "b1"); err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := l.Seen(ctx, "c1", "b1"); !seen {
+		t.Fatal("recorded batch not seen")
+	}
+	if seen, _ := l.Seen(ctx, "c2", "b1"); seen {
+		t.Fatal("batch of another component seen")
+	}
+}
