@@ -250,6 +250,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 			log.Warn("demo discovery", "err", err)
 		}
 	}
+	cfg.ingest.detector = det.stage()
 	ing, err := startIngest(ctx, cfg.ingest, cfg.data, store, clock, log)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)

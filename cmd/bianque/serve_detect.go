@@ -17,6 +17,7 @@ import (
 	"bianque/detect/detector"
 	"bianque/detect/logsource"
 	"bianque/detect/ruleset"
+	"bianque/pipeline"
 	"bianque/service"
 )
 
@@ -142,6 +143,15 @@ func (d *detection) services() (bianque.AlertService, bianque.RuleService, bianq
 		return nil, nil, nil
 	}
 	return d.alerts, d.rules, d.indicators
+}
+
+// stage returns detection as the ingestion pipeline's detector stage (nil
+// when detection does not run).
+func (d *detection) stage() pipeline.Detector {
+	if d == nil {
+		return nil
+	}
+	return d.det
 }
 
 // run keeps detection in step with the store and the rule directories.

@@ -471,8 +471,13 @@ func (d *Detector) Detect(ctx context.Context, tenantID string, events []*event.
 		if ev.Str(event.OrganizationID) == "" {
 			ev.Set(event.OrganizationID, tenantID)
 		}
-		if ev.Has("Event.System.Channel") || ev.Has("Event.System.EventID") {
+		if logsource.HasWindowsFields(ev) {
 			logsource.LiftUserData(ev)
+		} else {
+			// A Windows event the parser normalised to ECS: Sigma's
+			// Windows rules read the event's own fields, kept in
+			// event.original.
+			logsource.RestoreWindows(ev)
 		}
 		ms = d.engine.Match(ev, ms[:0])
 		d.matches.Add(int64(len(ms)))
