@@ -56,9 +56,22 @@ type AlertStatus string
 const (
 	AlertOpen          AlertStatus = "open"
 	AlertAcknowledged  AlertStatus = "acknowledged"
+	AlertConfirmed     AlertStatus = "confirmed" // an analyst confirmed a real threat (its ticket carries the handling)
 	AlertFalsePositive AlertStatus = "false_positive"
 	AlertClosed        AlertStatus = "closed"
 )
+
+// AlertStatuses lists the statuses in handling order.
+var AlertStatuses = []AlertStatus{AlertOpen, AlertAcknowledged, AlertConfirmed, AlertFalsePositive, AlertClosed}
+
+// Valid reports whether s is a known status.
+func (s AlertStatus) Valid() bool { return slices.Contains(AlertStatuses, s) }
+
+// Active reports whether an alert in status s still absorbs repeats: a
+// closed or false-positive alert does not, so a new occurrence is seen.
+func (s AlertStatus) Active() bool {
+	return s == AlertOpen || s == AlertAcknowledged || s == AlertConfirmed || s == ""
+}
 
 // Endpoint is one side of an alert: where an attack came from or what it hit.
 type Endpoint struct {
@@ -118,11 +131,14 @@ type Alert struct {
 	DedupKey string `json:"dedup_key"`
 	// ProtectionPeriodID is set when the alert was raised during a
 	// major-event protection period (R3.7).
-	ProtectionPeriodID string    `json:"protection_period_id,omitempty"`
-	TicketID           string    `json:"ticket_id,omitempty"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
-	Version            int64     `json:"version"`
+	ProtectionPeriodID string `json:"protection_period_id,omitempty"`
+	TicketID           string `json:"ticket_id,omitempty"`
+	// Triage records every analyst decision on the alert: who
+	// acknowledged, confirmed or dismissed it, when and why (R3.5).
+	Triage    []AlertTriage `json:"triage,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+	Version   int64         `json:"version"`
 }
 
 // Validate checks the alert's own fields.
@@ -355,7 +371,9 @@ type RuleConfig struct {
 	// periods or off by default.
 	Enabled []string `json:"enabled,omitempty"`
 	// Levels overrides the level of rules for the tenant.
-	Levels map[string]AlertLevel `json:"levels,omitempty"`
+	Levels    map[string]AlertLevel `json:"levels,omitempty"`
+	UpdatedAt time.Time             `json:"updated_at,omitzero"`
+	UpdatedBy string                `json:"updated_by,omitempty"`
 }
 
 // Validate checks the configuration.
@@ -383,6 +401,18 @@ type AlertFilter struct {
 	MinLevel  AlertLevel
 	RuleID    string
 	Since     time.Time
+	// Level selects one level exactly; Kind one kind; Category one attack type.
+	Level    AlertLevel
+	Kind     AlertKind
+	Category string
+	// Technique selects alerts on an ATT&CK technique (T1110 also finds
+	// its sub-techniques T1110.001 ...).
+	Technique string
+	// AttackerIP and VictimIP select by address (canonical form).
+	AttackerIP string
+	VictimIP   string
+	// Until bounds last_seen from above (exclusive), as Since does from below.
+	Until time.Time
 	Page
 }
 

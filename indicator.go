@@ -199,6 +199,8 @@ type IndicatorFilter struct {
 	Type     IndicatorType
 	Tag      string
 	Source   string
+	// Query finds indicators whose value contains it (case-insensitive).
+	Query string
 	Page
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,10 @@ import (
 
 	"bianque"
 	"bianque/auth"
+	"bianque/detect"
+	"bianque/detect/detector"
+	"bianque/detect/ruleset"
+	"bianque/event"
 	bqhttp "bianque/http"
 	"bianque/service"
 	"bianque/sqlite"
@@ -57,13 +62,14 @@ func TestPortalInChromium(t *testing.T) {
 	svc := service.New(st, opts)
 	findings := service.NewFindingService(svc, nil, nil)
 	scans := service.NewScanService(svc, findings)
+	alerts, rules, iocs, det := browserDetection(t, st, svc)
 	disc, err := service.NewDiscoveryService(svc, service.NewAlertService(svc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := bqhttp.New(bqhttp.Config{Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
 		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans,
-		Discovery: disc}})
+		Discovery: disc, Alerts: alerts, Rules: rules, Indicators: iocs}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +108,10 @@ func TestPortalInChromium(t *testing.T) {
 		dashboard, stateNew, stateTriaged, stateDone string
 		findingOpen, findingFixing                   string
 		devices, pump                                string
+		alertOpen, alertAcknowledged, alertsTitle    string
 	}{
-		{"zh-CN", "总览", "新建", "研判中", "已关闭", "未修复", "修复中", "设备清单", "输液泵"},
-		{"en", "Dashboard", "New", "Triaged", "Closed", "Open", "Fixing", "Device inventory", "Infusion pump"},
+		{"zh-CN", "总览", "新建", "研判中", "已关闭", "未修复", "修复中", "设备清单", "输液泵", "待处理", "已受理", "告警"},
+		{"en", "Dashboard", "New", "Triaged", "Closed", "Open", "Fixing", "Device inventory", "Infusion pump", "Open", "Acknowledged", "Alerts"},
 	} {
 		t.Run(lang.code, func(t *testing.T) {
 			name := "analyst-" + strings.ToLower(lang.code)
@@ -264,6 +271,57 @@ func TestPortalInChromium(t *testing.T) {
 			if n, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#timeline li").length`)); err != nil || n < 2 {
 				t.Fatalf("history shows %d entries: %v", n, err)
 			}
+			// Alerts: the list, an alert with its trend chart, events and
+			// reason, acknowledged from its page (its ticket with it).
+			al := raiseBrowserAlert(t, det, st, tn.ID, lang.code)
+			alink := chromedp.CSS(`tr[data-alert="` + al.ID + `"] a.alert-link`)
+			do("the alerts list",
+				chromedp.Navigate(ts.URL+"/alerts"),
+				chromedp.WaitVisible(alink),
+			)
+			if h := text("alerts title", chromedp.Text(chromedp.CSS("main h1"))); h != lang.alertsTitle {
+				t.Fatalf("alerts page title %q, want %q", h, lang.alertsTitle)
+			}
+			screenshot(t, bctx, "alerts-"+lang.code)
+			do("open the alert",
+				chromedp.Click(alink),
+				chromedp.WaitVisible(chromedp.ID("alert-status")),
+				chromedp.WaitReady(chromedp.CSS("body[data-charts]")),
+				chromedp.WaitVisible(chromedp.CSS("#chart-trend canvas")),
+				chromedp.WaitVisible(chromedp.CSS(`#alert-events details[data-event="0"] pre`)),
+			)
+			if st := text("alert status", chromedp.Text(chromedp.ID("alert-status"))); st != lang.alertOpen {
+				t.Fatalf("alert status shown %q, want %q", st, lang.alertOpen)
+			}
+			if att := text("attacker", chromedp.Text(chromedp.ID("alert-attacker"))); !strings.Contains(att, "203.0.113.7") {
+				t.Fatalf("attacker shown %q", att)
+			}
+			screenshot(t, bctx, "alert-"+lang.code)
+			do("acknowledge the alert",
+				chromedp.Click(chromedp.ID("action-acknowledge")),
+				chromedp.WaitVisible(chromedp.CSS(`#alert-status[data-status="acknowledged"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#triage tr[data-action="acknowledge"]`)),
+			)
+			if st := text("alert status", chromedp.Text(chromedp.ID("alert-status"))); st != lang.alertAcknowledged {
+				t.Fatalf("after acknowledging: %q, want %q", st, lang.alertAcknowledged)
+			}
+			if got, _ := st.Ticket(ctx, tn.ID, al.TicketID); got == nil || got.State != bianque.StateTriaged {
+				t.Fatalf("the alert's ticket was not acknowledged with it: %+v", got)
+			}
+			do("rules and coverage pages",
+				chromedp.Navigate(ts.URL+"/rules"),
+				chromedp.WaitVisible(chromedp.ID("rule-rows")),
+				chromedp.Navigate(ts.URL+"/rules/coverage"),
+				chromedp.WaitReady(chromedp.CSS("body[data-charts]")),
+				chromedp.WaitVisible(chromedp.CSS("#chart-coverage canvas")),
+				chromedp.WaitVisible(chromedp.CSS(`#coverage-matrix a.tech.covered[data-technique="T1110.001"]`)),
+			)
+			screenshot(t, bctx, "coverage-"+lang.code)
+			do("indicators page",
+				chromedp.Navigate(ts.URL+"/indicators"),
+				chromedp.WaitVisible(chromedp.ID("feeds")),
+			)
+
 			// Scopes and scans, and the exposure view, render for a reader.
 			do("scans page",
 				chromedp.Navigate(ts.URL+"/scans"),
@@ -342,4 +400,67 @@ func itoa(n int64) string {
 		b = append([]byte{digits[n%10]}, b...)
 	}
 	return string(b)
+}
+
+const browserRules = `title: Failed logon to the HIS database
+id: 60000000-0000-0000-0000-000000000001
+logsource: {product: windows, service: security}
+detection:
+    selection: {EventID: 4625}
+    condition: selection
+level: high
+tags: [attack.credential-access, attack.t1110.001]
+`
+
+// browserDetection runs detection over the browser test's store.
+func browserDetection(t *testing.T, st *sqlite.DB, svc *service.Services) (*service.AlertService, *service.RuleService, *service.IndicatorService, *detector.Detector) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(browserRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alerts := service.NewAlertService(svc)
+	det, err := detector.New(detector.Config{Sources: []ruleset.Source{{Path: dir}}, Store: st, Tickets: alerts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := det.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	alerts.Detection = det
+	return alerts, service.NewRuleService(svc, det), service.NewIndicatorService(svc, det), det
+}
+
+// raiseBrowserAlert feeds failed logons of one attacker (a raw Windows
+// event, as the pipeline stores it) and returns the alert they raised.
+func raiseBrowserAlert(t *testing.T, det *detector.Detector, st *sqlite.DB, tenant, tag string) *bianque.Alert {
+	t.Helper()
+	now := time.Now().UTC()
+	var evs []*event.Event
+	for i := range 4 {
+		ev, err := detect.ParseEvent([]byte(`{"Event":{"System":{"Channel":"Security","EventID":"4625","Computer":"his-db-` + tag + `",` +
+			`"TimeCreated":{"SystemTime":"` + now.Add(time.Duration(i-4)*time.Minute).Format(time.RFC3339Nano) + `"}},` +
+			`"EventData":{"IpAddress":"203.0.113.7","TargetUserName":"administrator","WorkstationName":"KALI"}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	if err := det.Detect(context.Background(), tenant, evs); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := st.Alerts(context.Background(), bianque.AlertFilter{TenantIDs: []string{tenant}, Status: bianque.AlertOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if a.Victim.Host == "his-db-"+tag {
+			if a.Count != 4 || a.TicketID == "" {
+				t.Fatalf("raised alert: count %d, ticket %q", a.Count, a.TicketID)
+			}
+			return a
+		}
+	}
+	t.Fatalf("no alert raised for %s", tag)
+	return nil
 }

@@ -87,13 +87,14 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	scans := service.NewScanService(svc, findings)
 	scans.BannerWait, scans.DialTimeout, scans.PollInterval = 100*time.Millisecond, 200*time.Millisecond, 20*time.Millisecond
 	t.Cleanup(scans.Wait)
+	alerts, rules, iocs := detectionServices(t, st, svc, clk)
 	disc, err := service.NewDiscoveryService(svc, service.NewAlertService(svc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
 		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans, Discovery: disc,
-		Components: components, DeadLetters: components}})
+		Alerts: alerts, Rules: rules, Indicators: iocs, Components: components, DeadLetters: components}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -756,6 +757,7 @@ func (e *matrixEnv) snapshotB() string {
 	for _, v := range vps {
 		fmt.Fprintf(&b, "|v %s %d %s", v.ID, v.Version, v.State)
 	}
+	b.WriteString(e.detectionSnapshotB())
 	if e.disc != nil {
 		rows, _ := e.disc.Store().DeviceRows(ctx, e.b.ID)
 		for _, r := range rows {

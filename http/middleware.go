@@ -30,6 +30,8 @@ const (
 	langCookieName    = "bianque_lang"
 	csrfHeader        = "X-CSRF-Token"
 	csrfField         = "csrf_token"
+	// maxUpload bounds a multipart request (a portal file upload).
+	maxUpload = 64 << 20
 )
 
 func (s *Server) sessionCookie() string {
@@ -172,9 +174,11 @@ func checkCSRF(r *http.Request, sess *bianque.Session) error {
 	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		got = r.PostFormValue(csrfField)
 	case strings.HasPrefix(ct, "multipart/form-data"):
-		// Portal forms that upload a file (bounded like every body).
-		r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
-		if err := r.ParseMultipartForm(maxBody); err == nil {
+		// Portal forms that upload a file (custom rules, indicator files,
+		// device lists) carry the token as a form field too; the body is
+		// bounded and parts beyond 8 MiB go to disk.
+		r.Body = http.MaxBytesReader(nil, r.Body, maxUpload)
+		if err := r.ParseMultipartForm(8 << 20); err == nil {
 			got = r.PostFormValue(csrfField)
 		}
 	}

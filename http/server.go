@@ -47,6 +47,10 @@ type Services struct {
 	// Components and DeadLetters are the ingestion area's (optional).
 	Components  bianque.ComponentService
 	DeadLetters bianque.DeadLetterService
+	// Alerts, Rules and Indicators are detection's (R3).
+	Alerts     bianque.AlertService
+	Rules      bianque.RuleService
+	Indicators bianque.IndicatorService
 }
 
 // Config configures a Server.

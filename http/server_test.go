@@ -44,7 +44,8 @@ func mockServices() (Services, *mock.TicketService) {
 	tickets := &mock.TicketService{}
 	return Services{Auth: authSvc, Tenants: &mock.TenantService{}, Users: &mock.UserService{}, Tickets: tickets,
 		Assets: &mock.AssetService{}, Audit: &mock.AuditService{}, Dashboard: &mock.DashboardService{}, Findings: &mock.FindingService{},
-		Scans: &mock.ScanService{}, Discovery: noDiscovery{}, Components: &mock.ComponentService{}, DeadLetters: &mock.DeadLetterService{}}, tickets
+		Scans: &mock.ScanService{}, Discovery: noDiscovery{}, Components: &mock.ComponentService{}, DeadLetters: &mock.DeadLetterService{},
+		Alerts: &mock.AlertService{}, Rules: &mock.RuleService{}, Indicators: &mock.IndicatorService{}}, tickets
 }
 
 func newTestServer(t *testing.T, cfg Config) *Server {

@@ -1081,3 +1081,252 @@ func (m *DeadLetterService) DeadLetters(a0 context.Context, a1 bianque.DeadLette
 	}
 	return m.DeadLettersFn(a0, a1)
 }
+
+// AlertService is a bianque.AlertService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type AlertService struct {
+	AlertFn             func(ctx context.Context, tenantID string, id string) (*bianque.Alert, error)
+	AlertsFn            func(ctx context.Context, f bianque.AlertFilter) ([]*bianque.Alert, string, error)
+	DeleteSuppressionFn func(ctx context.Context, tenantID string, id string) error
+	SuppressionsFn      func(ctx context.Context, tenantID string) ([]*bianque.Suppression, error)
+	TriageAlertFn       func(ctx context.Context, tenantID string, id string, in bianque.AlertTriageInput) (*bianque.Alert, error)
+}
+
+var _ bianque.AlertService = (*AlertService)(nil)
+
+// Alert calls AlertFn.
+func (m *AlertService) Alert(a0 context.Context, a1 string, a2 string) (*bianque.Alert, error) {
+	if m.AlertFn == nil {
+		panic("mock: AlertService.Alert called but AlertFn is not set")
+	}
+	return m.AlertFn(a0, a1, a2)
+}
+
+// Alerts calls AlertsFn.
+func (m *AlertService) Alerts(a0 context.Context, a1 bianque.AlertFilter) ([]*bianque.Alert, string, error) {
+	if m.AlertsFn == nil {
+		panic("mock: AlertService.Alerts called but AlertsFn is not set")
+	}
+	return m.AlertsFn(a0, a1)
+}
+
+// DeleteSuppression calls DeleteSuppressionFn.
+func (m *AlertService) DeleteSuppression(a0 context.Context, a1 string, a2 string) error {
+	if m.DeleteSuppressionFn == nil {
+		panic("mock: AlertService.DeleteSuppression called but DeleteSuppressionFn is not set")
+	}
+	return m.DeleteSuppressionFn(a0, a1, a2)
+}
+
+// Suppressions calls SuppressionsFn.
+func (m *AlertService) Suppressions(a0 context.Context, a1 string) ([]*bianque.Suppression, error) {
+	if m.SuppressionsFn == nil {
+		panic("mock: AlertService.Suppressions called but SuppressionsFn is not set")
+	}
+	return m.SuppressionsFn(a0, a1)
+}
+
+// TriageAlert calls TriageAlertFn.
+func (m *AlertService) TriageAlert(a0 context.Context, a1 string, a2 string, a3 bianque.AlertTriageInput) (*bianque.Alert, error) {
+	if m.TriageAlertFn == nil {
+		panic("mock: AlertService.TriageAlert called but TriageAlertFn is not set")
+	}
+	return m.TriageAlertFn(a0, a1, a2, a3)
+}
+
+// RuleService is a bianque.RuleService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type RuleService struct {
+	CheckCustomRuleFn        func(ctx context.Context, r *bianque.CustomRule) (*bianque.RuleCheck, error)
+	CoverageFn               func(ctx context.Context, tenantID string) (*bianque.Coverage, error)
+	CustomRulesFn            func(ctx context.Context, tenantID string) ([]*bianque.CustomRule, error)
+	DeleteCustomRuleFn       func(ctx context.Context, tenantID string, id string) error
+	DeleteProtectionPeriodFn func(ctx context.Context, tenantID string, id string) error
+	ProtectionPeriodsFn      func(ctx context.Context, tenantID string) ([]*bianque.ProtectionPeriod, error)
+	ReloadRulesFn            func(ctx context.Context) (*bianque.RuleSetStatus, error)
+	RuleFn                   func(ctx context.Context, tenantID string, id string) (*bianque.RuleView, error)
+	RuleStatusFn             func(ctx context.Context) (*bianque.RuleSetStatus, error)
+	RulesFn                  func(ctx context.Context, tenantID string, f bianque.RuleFilter) ([]*bianque.RuleView, string, error)
+	SaveCustomRuleFn         func(ctx context.Context, r *bianque.CustomRule) (*bianque.RuleCheck, error)
+	SaveProtectionPeriodFn   func(ctx context.Context, p *bianque.ProtectionPeriod) (*bianque.ProtectionPeriod, error)
+	SetRuleFn                func(ctx context.Context, tenantID string, id string, in bianque.RuleSetting) (*bianque.RuleView, error)
+}
+
+var _ bianque.RuleService = (*RuleService)(nil)
+
+// CheckCustomRule calls CheckCustomRuleFn.
+func (m *RuleService) CheckCustomRule(a0 context.Context, a1 *bianque.CustomRule) (*bianque.RuleCheck, error) {
+	if m.CheckCustomRuleFn == nil {
+		panic("mock: RuleService.CheckCustomRule called but CheckCustomRuleFn is not set")
+	}
+	return m.CheckCustomRuleFn(a0, a1)
+}
+
+// Coverage calls CoverageFn.
+func (m *RuleService) Coverage(a0 context.Context, a1 string) (*bianque.Coverage, error) {
+	if m.CoverageFn == nil {
+		panic("mock: RuleService.Coverage called but CoverageFn is not set")
+	}
+	return m.CoverageFn(a0, a1)
+}
+
+// CustomRules calls CustomRulesFn.
+func (m *RuleService) CustomRules(a0 context.Context, a1 string) ([]*bianque.CustomRule, error) {
+	if m.CustomRulesFn == nil {
+		panic("mock: RuleService.CustomRules called but CustomRulesFn is not set")
+	}
+	return m.CustomRulesFn(a0, a1)
+}
+
+// DeleteCustomRule calls DeleteCustomRuleFn.
+func (m *RuleService) DeleteCustomRule(a0 context.Context, a1 string, a2 string) error {
+	if m.DeleteCustomRuleFn == nil {
+		panic("mock: RuleService.DeleteCustomRule called but DeleteCustomRuleFn is not set")
+	}
+	return m.DeleteCustomRuleFn(a0, a1, a2)
+}
+
+// DeleteProtectionPeriod calls DeleteProtectionPeriodFn.
+func (m *RuleService) DeleteProtectionPeriod(a0 context.Context, a1 string, a2 string) error {
+	if m.DeleteProtectionPeriodFn == nil {
+		panic("mock: RuleService.DeleteProtectionPeriod called but DeleteProtectionPeriodFn is not set")
+	}
+	return m.DeleteProtectionPeriodFn(a0, a1, a2)
+}
+
+// ProtectionPeriods calls ProtectionPeriodsFn.
+func (m *RuleService) ProtectionPeriods(a0 context.Context, a1 string) ([]*bianque.ProtectionPeriod, error) {
+	if m.ProtectionPeriodsFn == nil {
+		panic("mock: RuleService.ProtectionPeriods called but ProtectionPeriodsFn is not set")
+	}
+	return m.ProtectionPeriodsFn(a0, a1)
+}
+
+// ReloadRules calls ReloadRulesFn.
+func (m *RuleService) ReloadRules(a0 context.Context) (*bianque.RuleSetStatus, error) {
+	if m.ReloadRulesFn == nil {
+		panic("mock: RuleService.ReloadRules called but ReloadRulesFn is not set")
+	}
+	return m.ReloadRulesFn(a0)
+}
+
+// Rule calls RuleFn.
+func (m *RuleService) Rule(a0 context.Context, a1 string, a2 string) (*bianque.RuleView, error) {
+	if m.RuleFn == nil {
+		panic("mock: RuleService.Rule called but RuleFn is not set")
+	}
+	return m.RuleFn(a0, a1, a2)
+}
+
+// RuleStatus calls RuleStatusFn.
+func (m *RuleService) RuleStatus(a0 context.Context) (*bianque.RuleSetStatus, error) {
+	if m.RuleStatusFn == nil {
+		panic("mock: RuleService.RuleStatus called but RuleStatusFn is not set")
+	}
+	return m.RuleStatusFn(a0)
+}
+
+// Rules calls RulesFn.
+func (m *RuleService) Rules(a0 context.Context, a1 string, a2 bianque.RuleFilter) ([]*bianque.RuleView, string, error) {
+	if m.RulesFn == nil {
+		panic("mock: RuleService.Rules called but RulesFn is not set")
+	}
+	return m.RulesFn(a0, a1, a2)
+}
+
+// SaveCustomRule calls SaveCustomRuleFn.
+func (m *RuleService) SaveCustomRule(a0 context.Context, a1 *bianque.CustomRule) (*bianque.RuleCheck, error) {
+	if m.SaveCustomRuleFn == nil {
+		panic("mock: RuleService.SaveCustomRule called but SaveCustomRuleFn is not set")
+	}
+	return m.SaveCustomRuleFn(a0, a1)
+}
+
+// SaveProtectionPeriod calls SaveProtectionPeriodFn.
+func (m *RuleService) SaveProtectionPeriod(a0 context.Context, a1 *bianque.ProtectionPeriod) (*bianque.ProtectionPeriod, error) {
+	if m.SaveProtectionPeriodFn == nil {
+		panic("mock: RuleService.SaveProtectionPeriod called but SaveProtectionPeriodFn is not set")
+	}
+	return m.SaveProtectionPeriodFn(a0, a1)
+}
+
+// SetRule calls SetRuleFn.
+func (m *RuleService) SetRule(a0 context.Context, a1 string, a2 string, a3 bianque.RuleSetting) (*bianque.RuleView, error) {
+	if m.SetRuleFn == nil {
+		panic("mock: RuleService.SetRule called but SetRuleFn is not set")
+	}
+	return m.SetRuleFn(a0, a1, a2, a3)
+}
+
+// IndicatorService is a bianque.IndicatorService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type IndicatorService struct {
+	CreateIntelFeedFn  func(ctx context.Context, f *bianque.IntelFeed) (*bianque.IntelFeed, error)
+	DeleteIndicatorFn  func(ctx context.Context, tenantID string, id string) error
+	DeleteIntelFeedFn  func(ctx context.Context, tenantID string, id string) error
+	ImportIndicatorsFn func(ctx context.Context, tenantID string, in bianque.IndicatorImport) (*bianque.IndicatorImportResult, error)
+	IndicatorsFn       func(ctx context.Context, f bianque.IndicatorFilter) ([]*bianque.Indicator, string, error)
+	IntelFeedsFn       func(ctx context.Context, tenantID string) ([]*bianque.IntelFeed, error)
+	PollIntelFeedFn    func(ctx context.Context, tenantID string, id string) (*bianque.IntelFeed, error)
+}
+
+var _ bianque.IndicatorService = (*IndicatorService)(nil)
+
+// CreateIntelFeed calls CreateIntelFeedFn.
+func (m *IndicatorService) CreateIntelFeed(a0 context.Context, a1 *bianque.IntelFeed) (*bianque.IntelFeed, error) {
+	if m.CreateIntelFeedFn == nil {
+		panic("mock: IndicatorService.CreateIntelFeed called but CreateIntelFeedFn is not set")
+	}
+	return m.CreateIntelFeedFn(a0, a1)
+}
+
+// DeleteIndicator calls DeleteIndicatorFn.
+func (m *IndicatorService) DeleteIndicator(a0 context.Context, a1 string, a2 string) error {
+	if m.DeleteIndicatorFn == nil {
+		panic("mock: IndicatorService.DeleteIndicator called but DeleteIndicatorFn is not set")
+	}
+	return m.DeleteIndicatorFn(a0, a1, a2)
+}
+
+// DeleteIntelFeed calls DeleteIntelFeedFn.
+func (m *IndicatorService) DeleteIntelFeed(a0 context.Context, a1 string, a2 string) error {
+	if m.DeleteIntelFeedFn == nil {
+		panic("mock: IndicatorService.DeleteIntelFeed called but DeleteIntelFeedFn is not set")
+	}
+	return m.DeleteIntelFeedFn(a0, a1, a2)
+}
+
+// ImportIndicators calls ImportIndicatorsFn.
+func (m *IndicatorService) ImportIndicators(a0 context.Context, a1 string, a2 bianque.IndicatorImport) (*bianque.IndicatorImportResult, error) {
+	if m.ImportIndicatorsFn == nil {
+		panic("mock: IndicatorService.ImportIndicators called but ImportIndicatorsFn is not set")
+	}
+	return m.ImportIndicatorsFn(a0, a1, a2)
+}
+
+// Indicators calls IndicatorsFn.
+func (m *IndicatorService) Indicators(a0 context.Context, a1 bianque.IndicatorFilter) ([]*bianque.Indicator, string, error) {
+	if m.IndicatorsFn == nil {
+		panic("mock: IndicatorService.Indicators called but IndicatorsFn is not set")
+	}
+	return m.IndicatorsFn(a0, a1)
+}
+
+// IntelFeeds calls IntelFeedsFn.
+func (m *IndicatorService) IntelFeeds(a0 context.Context, a1 string) ([]*bianque.IntelFeed, error) {
+	if m.IntelFeedsFn == nil {
+		panic("mock: IndicatorService.IntelFeeds called but IntelFeedsFn is not set")
+	}
+	return m.IntelFeedsFn(a0, a1)
+}
+
+// PollIntelFeed calls PollIntelFeedFn.
+func (m *IndicatorService) PollIntelFeed(a0 context.Context, a1 string, a2 string) (*bianque.IntelFeed, error) {
+	if m.PollIntelFeedFn == nil {
+		panic("mock: IndicatorService.PollIntelFeed called but PollIntelFeedFn is not set")
+	}
+	return m.PollIntelFeedFn(a0, a1, a2)
+}

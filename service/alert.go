@@ -22,6 +22,8 @@ import (
 // and what it creates is audited as such.
 type AlertService struct {
 	*core
+	// Detection, when set, is told of new suppressions at once.
+	Detection Refresher
 }
 
 // NewAlertService returns the alert service over the services' store.
@@ -283,7 +285,11 @@ func (s *AlertService) DeleteSuppression(ctx context.Context, tenantID, id strin
 	if err := as.DeleteSuppression(ctx, tenantID, id); err != nil {
 		return err
 	}
-	return s.audit(ctx, tenantID, "alert.suppression.delete", "suppression", id, nil)
+	if err := s.audit(ctx, tenantID, "alert.suppression.delete", "suppression", id, nil); err != nil {
+		return err
+	}
+	s.refresh(ctx, s.Detection)
+	return nil
 }
 
 // ActiveSuppressions returns every suppression in force, for the detection
@@ -294,4 +300,214 @@ func (s *AlertService) ActiveSuppressions(ctx context.Context) ([]*bianque.Suppr
 		return nil, err
 	}
 	return as.Suppressions(ctx, "", s.clock.Now())
+}
+
+// Refresher applies store changes to this node's detection at once (the
+// other nodes follow on their next sync).
+type Refresher interface {
+	Refresh(ctx context.Context) error
+}
+
+// refresh tells this node's detection that the store changed; a failure
+// only delays the change until the next sync, so it is logged, not returned.
+func (c *core) refresh(ctx context.Context, r Refresher) {
+	if r == nil {
+		return
+	}
+	if err := r.Refresh(ctx); err != nil {
+		c.log.Warn("detection refresh", "err", err)
+	}
+}
+
+var _ bianque.AlertService = (*AlertService)(nil)
+
+// TriageAlert takes an analyst's step on an alert and records it on the
+// alert (who, when, what, why: the confirmation record of R3.5):
+//
+//   - acknowledge: the alert is being looked at; its threat ticket, still
+//     new, is acknowledged too (stopping the acknowledgement clock) when
+//     the caller may triage tickets;
+//   - confirm: a real threat; its threat ticket is opened if it has none
+//     (whatever its level) and confirmed — needs ticket.triage as well;
+//   - false_positive: closed, with a suppression scoped by in.Fields for
+//     in.For (R5.2); its ticket, if open, is closed as a false positive;
+//   - close, reopen.
+//
+// in.Version, when not 0, must be the alert's current version. Needs alert.triage.
+func (s *AlertService) TriageAlert(ctx context.Context, tenantID, id string, in bianque.AlertTriageInput) (*bianque.Alert, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Authorize(bianque.PermAlertTriage, tenantID); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(bianque.AlertActions, in.Action) {
+		return nil, bianque.Errorf(bianque.EINVALID, "alert action %q must be one of acknowledge, confirm, false_positive, close, reopen", in.Action)
+	}
+	if len(in.Note) > 10000 {
+		return nil, bianque.Errorf(bianque.EINVALID, "note is longer than 10000 characters")
+	}
+	note := strings.TrimSpace(in.Note)
+	as, err := s.alerts()
+	if err != nil {
+		return nil, err
+	}
+	a, err := as.Alert(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Version != 0 && a.Version != in.Version {
+		return nil, bianque.Errorf(bianque.ECONFLICT, "alert was changed by someone else (version %d, yours %d); reload and retry", a.Version, in.Version)
+	}
+	if !bianque.AlertActionAllowed(a.Status, in.Action) {
+		return nil, bianque.Errorf(bianque.ECONFLICT, "an alert that is %s cannot be given %s", a.Status, in.Action)
+	}
+	canTicket := p.Can(bianque.PermTicketTriage)
+	entry := bianque.AlertTriage{At: s.clock.Now(), UserID: p.UserID, Username: p.Username, Role: p.Role, Action: in.Action, From: a.Status, Note: note}
+	tickets := &TicketService{s.core}
+	ticketState := func() bianque.TicketState {
+		if a.TicketID == "" {
+			return ""
+		}
+		t, err := s.store.Ticket(ctx, tenantID, a.TicketID)
+		if err != nil {
+			return ""
+		}
+		return t.State
+	}
+	act := func(action bianque.TicketAction, note string) error {
+		_, err := tickets.Act(ctx, tenantID, a.TicketID, action, note)
+		return err
+	}
+	var sp *bianque.Suppression
+	switch in.Action {
+	case bianque.AlertActAcknowledge:
+		entry.To = bianque.AlertAcknowledged
+		if canTicket && ticketState() == bianque.StateNew {
+			if err := act(bianque.ActionAcknowledge, ""); err != nil {
+				return nil, err
+			}
+			entry.TicketID = a.TicketID
+		}
+	case bianque.AlertActConfirm:
+		if !canTicket {
+			return nil, bianque.Errorf(bianque.EFORBIDDEN, "role %s may not %s: confirming a threat confirms its ticket", p.Role, bianque.PermTicketTriage)
+		}
+		entry.To = bianque.AlertConfirmed
+		if a.TicketID == "" {
+			tid, err := s.OpenThreatTicket(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			a.TicketID = tid
+		}
+		entry.TicketID = a.TicketID
+		confirmNote := "confirmed from alert " + a.ID
+		if note != "" {
+			confirmNote += ": " + note
+		}
+		switch ticketState() {
+		case bianque.StateNew:
+			if err := act(bianque.ActionAcknowledge, ""); err != nil {
+				return nil, err
+			}
+			fallthrough
+		case bianque.StateTriaged, bianque.StateEscalated:
+			if err := act(bianque.ActionConfirm, confirmNote); err != nil {
+				return nil, err
+			}
+		}
+	case bianque.AlertActFalsePositive:
+		if note == "" {
+			return nil, bianque.Errorf(bianque.EINVALID, "a false positive needs a reason (note)")
+		}
+		fp := FalsePositive{Fields: in.Fields, For: time.Duration(in.For), Reason: note}
+		if fp.For == 0 {
+			fp.For = 30 * 24 * time.Hour
+		}
+		if sp, err = s.suppressionFor(p, a, fp); err != nil {
+			return nil, err
+		}
+		entry.To = bianque.AlertFalsePositive
+		if canTicket {
+			switch ticketState() {
+			case bianque.StateNew, bianque.StateTriaged, bianque.StateEscalated:
+				if err := act(bianque.ActionFalsePositive, note); err != nil {
+					return nil, err
+				}
+				entry.TicketID = a.TicketID
+			}
+		}
+		if err := as.CreateSuppression(ctx, sp); err != nil {
+			return nil, err
+		}
+		entry.SuppressionID = sp.ID
+	case bianque.AlertActClose:
+		entry.To = bianque.AlertClosed
+	case bianque.AlertActReopen:
+		entry.To = bianque.AlertOpen
+	}
+	// Detection may fold a repeat in between: retry on the fresh record,
+	// the step itself is already decided.
+	ticketID := a.TicketID
+	for attempt := 0; ; attempt++ {
+		a.Status = entry.To
+		if a.TicketID == "" {
+			a.TicketID = ticketID
+		}
+		a.Triage = append(a.Triage, entry)
+		err = as.UpdateAlert(ctx, a)
+		if err == nil || bianque.ErrorCode(err) != bianque.ECONFLICT || attempt == 3 {
+			break
+		}
+		if a, err = as.Alert(ctx, tenantID, id); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	detail := map[string]any{"action": in.Action, "from": entry.From, "to": entry.To}
+	if note != "" {
+		detail["note"] = note
+	}
+	if sp != nil {
+		detail["suppression"], detail["match"], detail["expires_at"] = sp.ID, sp.Match, sp.ExpiresAt
+	}
+	if entry.TicketID != "" {
+		detail["ticket"] = entry.TicketID
+	}
+	if err := s.audit(ctx, tenantID, "alert.triage", "alert", id, detail); err != nil {
+		return nil, err
+	}
+	if sp != nil {
+		s.refresh(ctx, s.Detection)
+	}
+	return a, nil
+}
+
+// suppressionFor builds the suppression of a false positive.
+func (s *AlertService) suppressionFor(p *bianque.Principal, a *bianque.Alert, fp FalsePositive) (*bianque.Suppression, error) {
+	if fp.For <= 0 || fp.For > MaxSuppression {
+		return nil, bianque.Errorf(bianque.EINVALID, "a false positive suppression lasts more than 0 and at most %d days", int(MaxSuppression.Hours()/24))
+	}
+	now := s.clock.Now()
+	sp := &bianque.Suppression{TenantID: a.TenantID, RuleID: a.RuleID, Reason: strings.TrimSpace(fp.Reason), TicketID: a.TicketID,
+		CreatedBy: p.Username, CreatedAt: now, ExpiresAt: now.Add(fp.For), Match: map[string]string{}}
+	for _, f := range fp.Fields {
+		if !slices.Contains(bianque.SuppressionFields, f) {
+			return nil, bianque.Errorf(bianque.EINVALID, "suppression field %q must be one of %s", f, strings.Join(bianque.SuppressionFields, ", "))
+		}
+		v := map[string]string{"attacker.ip": a.Attacker.IP, "attacker.host": a.Attacker.Host, "attacker.user": a.Attacker.User,
+			"victim.ip": a.Victim.IP, "victim.host": a.Victim.Host, "victim.user": a.Victim.User}[f]
+		if v == "" {
+			return nil, bianque.Errorf(bianque.EINVALID, "the alert has no %s to suppress on", f)
+		}
+		sp.Match[f] = v
+	}
+	if len(sp.Match) == 0 {
+		sp.Match = nil
+	}
+	return sp, sp.Validate()
 }

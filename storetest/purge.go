@@ -38,6 +38,7 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	must(t, alertStore(t, s).CreateAlert(ctx, newAlert(tn.ID, "r1", bianque.LevelHigh)), "alert")
 	must(t, alertStore(t, s).CreateSuppression(ctx, &bianque.Suppression{TenantID: tn.ID, RuleID: "r1", Reason: "fp",
 		CreatedAt: at(), ExpiresAt: at().Add(time.Hour)}), "suppression")
+	populateDetection(t, s, tn)
 	for i := range 2 {
 		_, err := r.ExecRaw(ctx, fmt.Sprintf("INSERT INTO storetest_later_area (id, tenant_id, note) VALUES ('%s-%d', '%s', 'x')", tn.ID, i, tn.ID))
 		must(t, err, "insert into the later table")
@@ -60,7 +61,7 @@ func testPurge(t *testing.T, s bianque.Store) {
 
 	tables, err := r.TenantTables(ctx)
 	must(t, err, "tenant tables")
-	for _, want := range append(append(slices.Clone(coreTables), discoveryTables...), "storetest_later_area", "alerts", "alert_suppressions") {
+	for _, want := range append(append(append(slices.Clone(coreTables), detectionTables...), discoveryTables...), "storetest_later_area", "alerts", "alert_suppressions") {
 		if !slices.Contains(tables, want) {
 			t.Fatalf("TenantTables %v misses %s", tables, want)
 		}
@@ -69,7 +70,7 @@ func testPurge(t *testing.T, s bianque.Store) {
 	must(t, err, "count A")
 	beforeB, err := r.TenantRowCounts(ctx, b.ID)
 	must(t, err, "count B")
-	for _, tbl := range append(append(slices.Clone(coreTables), discoveryTables...), "storetest_later_area", "tenants", "alerts", "alert_suppressions") {
+	for _, tbl := range append(append(append(slices.Clone(coreTables), detectionTables...), discoveryTables...), "storetest_later_area", "tenants", "alerts", "alert_suppressions") {
 		if beforeA[tbl] == 0 {
 			t.Fatalf("fixture gives A no row in %s; the purge test would prove nothing there", tbl)
 		}

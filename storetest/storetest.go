@@ -60,6 +60,11 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Scans", func(t *testing.T) { testScans(t, open(t)) })
 	t.Run("JobRuns", func(t *testing.T) { testJobRuns(t, open(t)) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open(t)) })
+	t.Run("AlertFold", func(t *testing.T) { testAlertFold(t, open(t)) })
+	t.Run("AlertFilters", func(t *testing.T) { testAlertFilters2(t, open(t)) })
+	t.Run("RuleStore", func(t *testing.T) { testRuleStore(t, open(t)) })
+	t.Run("Indicators", func(t *testing.T) { testIndicators(t, open(t)) })
+	t.Run("Feeds", func(t *testing.T) { testFeeds(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 }
 
@@ -67,6 +72,7 @@ func Run(t *testing.T, open Opener) {
 // store that encrypts with key.
 func RunEncryption(t *testing.T, open func(t *testing.T, key []byte) bianque.Store) {
 	testEncryption(t, open)
+	testFeedEncryption(t, open(t, []byte("0123456789abcdef0123456789abcdef")))
 }
 
 var ctx = context.Background()

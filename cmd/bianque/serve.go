@@ -40,6 +40,13 @@ Try it with demo data:
 prints the demo accounts (one password, each with its TOTP secret; "bianque
 totp SECRET" prints the current code) and keeps raising realistic tickets.
 
+Detection runs the Sigma rules of the directories given to --rules (read
+in place, e.g. from a SigmaHQ checkout; reloaded when they change or on
+POST /api/v1/rules/reload):
+
+  bianque serve --rules sigma/rules,sigma/rules-emerging-threats \
+      --rules-reserved sigma/rules-threat-hunting --attack enterprise-techniques.json
+
 For several nodes, point every node at one PostgreSQL database:
 
   bianque serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem \
@@ -64,6 +71,7 @@ type serveConfig struct {
 	signInRate              int
 	logLevel, logFormat     string
 	grace                   time.Duration
+	detect                  detectServeConfig
 	ingest                  ingestConfig
 }
 
@@ -90,10 +98,12 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	logLevel := fs.String("log-level", "BIANQUE_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := fs.String("log-format", "BIANQUE_LOG_FORMAT", "text", "log format: text or json")
 	grace := fs.Duration("shutdown-grace", "BIANQUE_SHUTDOWN_GRACE", 15*time.Second, "time given to requests in flight on shutdown")
+	detectOpts := detectFlags(fs)
 	ingestOpts := ingestFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, err
 	}
+	cfg.detect = detectOpts()
 	cfg.ingest = ingestOpts()
 	cfg.addr = *addr
 	cfg.data = *data
@@ -228,6 +238,11 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	svcs := service.New(store, opts)
 	findings, scans := vulnServices(svcs)
 	defer func() { scans.CancelAll(); scans.Wait() }() // before the store closes
+	det, err := startDetection(ctx, cfg.detect, store, svcs, clock, log)
+	if err != nil {
+		return err
+	}
+	alerts, rules, indicators := det.services()
 	disc := discoveryService(svcs, log)
 	defer saveBaselines(ctx, disc, log)
 	if demoRes != nil && demoRes.Created {
@@ -235,6 +250,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 			log.Warn("demo discovery", "err", err)
 		}
 	}
+	cfg.ingest.detector = det.stage()
 	ing, err := startIngest(ctx, cfg.ingest, cfg.data, store, clock, log)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -245,6 +261,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
 			Assets: svcs.Assets, Audit: svcs.Audit, Dashboard: svcs.Dashboard,
 			Findings: findings, Scans: scans, Discovery: discoveryHTTP(disc),
+			Alerts: alerts, Rules: rules, Indicators: indicators,
 			Components: components, DeadLetters: deadLetters,
 		},
 		Ingest: ingestHandler, Registry: ing.registry,
@@ -267,8 +284,10 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	}()
 	go sweepSessions(ctx, store, clock, log)
 	if runner := jobRunner(store, clock, log, findings, scans); runner != nil {
+		det.addJobs(runner, log)
 		go runner.Run(ctx)
 	}
+	go det.run(ctx)
 	if cfg.demo {
 		go demo.Stream(ctx, svcs.Tickets, store, cfg.demoInterval, func(err error) { log.Warn("demo stream", "err", err) })
 	}

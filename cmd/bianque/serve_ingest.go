@@ -33,6 +33,8 @@ type ingestConfig struct {
 	syslogTenant, syslogHint, syslogFrame string
 	caDir, maskKey                        string
 	workers                               int
+	// detector is detection's pipeline stage, set by serve when it runs.
+	detector pipeline.Detector
 }
 
 // ingestFlags defines the ingestion flags on fs and returns a function that
@@ -60,7 +62,7 @@ func ingestFlags(fs *flagSet) func() ingestConfig {
 // ingestStages assembles the pipeline stages of the other areas: the parser
 // with every shipped vendor, per-tenant PII masking under the master key,
 // and the store's event store as the sink (when the store has one).
-// Detection joins here when it exists.
+// Detection joins as the detector stage when serve runs it.
 func ingestStages(cfg ingestConfig, dataDir string, store bianque.Store, clock bianque.Clock) (pipeline.Parser, pipeline.Masker, pipeline.EventSink, pipeline.Detector, error) {
 	key, err := maskKey(cfg.maskKey, filepath.Join(dataDir, "mask.key"))
 	if err != nil {
@@ -72,7 +74,7 @@ func ingestStages(cfg ingestConfig, dataDir string, store bianque.Store, clock b
 	}
 	parser := server.ParseStage{Parser: std.NewParser(parse.Options{Clock: clock})}
 	sink, _ := store.(pipeline.EventSink)
-	return parser, server.MaskStage{Policies: pol}, sink, nil, nil
+	return parser, server.MaskStage{Policies: pol}, sink, cfg.detector, nil
 }
 
 // maskKey returns the master key of PII masking: --mask-key (32 bytes or

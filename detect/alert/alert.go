@@ -6,9 +6,12 @@
 // analyst marked as false positives are silenced by scoped, expiring
 // suppressions (R5.2).
 //
-// The package keeps no store of its own: new and updated alerts go to a
-// Sink, and alerts at or above a level open threat tickets through a
-// TicketOpener; the platform's service layer implements both.
+// The package keeps no store of its own. In memory (NewAggregator), new and
+// updated alerts go to a Sink; with a store (NewStoreAggregator) the store
+// folds repeats in (bianque.AlertFolder), so that every node of a scaled-out
+// platform aggregates into the same alert. Alerts at or above a level open
+// threat tickets through a TicketOpener; the platform's service layer
+// implements both.
 package alert
 
 import (
@@ -88,6 +91,7 @@ type Aggregator struct {
 	clock   bianque.Clock
 	sink    Sink
 	tickets TicketOpener
+	folder  bianque.AlertFolder
 
 	supp atomic.Pointer[[]*bianque.Suppression]
 
@@ -105,6 +109,22 @@ func NewAggregator(cfg Config, clock bianque.Clock, sink Sink, tickets TicketOpe
 	a := &Aggregator{cfg: cfg, clock: clock, sink: sink, tickets: tickets, open: map[string]*bianque.Alert{}, suppressed: map[string]int{}}
 	a.supp.Store(&[]*bianque.Suppression{})
 	return a
+}
+
+// NewStoreAggregator returns an aggregator whose windows live in the store:
+// each candidate (or each batch of repeats, AddBatch) is folded in by
+// store.FoldAlert, and the threat ticket of an alert is opened by the one
+// caller the store designates. tickets may be nil.
+func NewStoreAggregator(cfg Config, clock bianque.Clock, store bianque.AlertFolder, tickets TicketOpener) *Aggregator {
+	a := NewAggregator(cfg, clock, nil, tickets)
+	a.folder = store
+	return a
+}
+
+// FoldOptions are the aggregation settings as the store takes them.
+func (a *Aggregator) FoldOptions() bianque.AlertFoldOptions {
+	return bianque.AlertFoldOptions{Window: a.cfg.Window, TrendBucket: a.cfg.TrendBucket, MaxEvents: a.cfg.MaxEvents,
+		MaxTrend: a.cfg.MaxTrend, TicketLevel: a.cfg.TicketLevel}
 }
 
 // SetSuppressions replaces the suppressions in force (validated ones only;
@@ -148,20 +168,95 @@ func DedupKey(al *bianque.Alert) string {
 // FromIndicator): a suppressed one is counted and dropped, a repeat updates
 // the open alert with the same key, anything else becomes a new alert.
 func (a *Aggregator) Add(ctx context.Context, cand *bianque.Alert) (Outcome, error) {
+	if s := a.suppression(cand); s != nil {
+		return Outcome{Suppressed: s}, nil
+	}
+	return a.add(ctx, cand)
+}
+
+// suppression returns (and counts) the suppression that silences cand.
+func (a *Aggregator) suppression(cand *bianque.Alert) *bianque.Suppression {
 	now := a.clock.Now()
 	for _, s := range *a.supp.Load() {
 		if s.Applies(cand, now) {
 			a.mu.Lock()
 			a.suppressed[s.ID]++
 			a.mu.Unlock()
-			return Outcome{Suppressed: s}, nil
+			return s
 		}
 	}
+	return nil
+}
+
+// AddBatch takes the candidates of a batch of events: suppressed ones are
+// counted and dropped, repeats within the batch are merged first (one
+// store write per alert and batch, however many events repeat it), then
+// each merged candidate is added as Add does. Outcomes follow the merged
+// candidates in order of first appearance.
+func (a *Aggregator) AddBatch(ctx context.Context, cands []*bianque.Alert) ([]Outcome, error) {
+	var order []*bianque.Alert
+	byKey := map[string]*bianque.Alert{}
+	var outs []Outcome
+	opts := a.FoldOptions()
+	for _, c := range cands {
+		if s := a.suppression(c); s != nil {
+			outs = append(outs, Outcome{Suppressed: s})
+			continue
+		}
+		if c.DedupKey == "" {
+			c.DedupKey = DedupKey(c)
+		}
+		if c.Count < 1 {
+			c.Count = 1
+		}
+		if first := byKey[c.DedupKey]; first != nil {
+			first.Fold(c, opts)
+			continue
+		}
+		if len(c.Trend) == 0 {
+			c.Trend = []bianque.TrendPoint{{Start: c.FirstSeen.Truncate(a.cfg.TrendBucket), Count: c.Count}}
+		}
+		byKey[c.DedupKey] = c
+		order = append(order, c)
+	}
+	var errs []error
+	if a.folder != nil && len(order) > 0 {
+		results, err := a.folder.FoldAlerts(ctx, order, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("fold alerts: %w", err))
+		}
+		for _, res := range results {
+			if res == nil {
+				continue // its error is in err
+			}
+			o, err := a.ticketFor(ctx, res)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			outs = append(outs, o)
+		}
+		return outs, errors.Join(errs...)
+	}
+	for _, c := range order {
+		o, err := a.add(ctx, c)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		outs = append(outs, o)
+	}
+	return outs, errors.Join(errs...)
+}
+
+func (a *Aggregator) add(ctx context.Context, cand *bianque.Alert) (Outcome, error) {
+	now := a.clock.Now()
 	if cand.DedupKey == "" {
 		cand.DedupKey = DedupKey(cand)
 	}
 	if cand.Count < 1 {
 		cand.Count = 1
+	}
+	if a.folder != nil {
+		return a.addFolded(ctx, cand)
 	}
 	a.mu.Lock()
 	cur := a.open[cand.DedupKey]
@@ -216,6 +311,33 @@ func (a *Aggregator) Add(ctx context.Context, cand *bianque.Alert) (Outcome, err
 	return Outcome{Alert: snapshot, Created: true}, errors.Join(errs...)
 }
 
+// addFolded lets the store fold the candidate in and opens the ticket when
+// the store says this caller is the one to.
+func (a *Aggregator) addFolded(ctx context.Context, cand *bianque.Alert) (Outcome, error) {
+	res, err := a.folder.FoldAlert(ctx, cand, a.FoldOptions())
+	if err != nil {
+		return Outcome{}, fmt.Errorf("alert %s: fold: %w", cand.RuleID, err)
+	}
+	return a.ticketFor(ctx, res)
+}
+
+// ticketFor opens the threat ticket of a folded alert when the store says
+// this caller is the one to.
+func (a *Aggregator) ticketFor(ctx context.Context, res *bianque.AlertFoldResult) (Outcome, error) {
+	out := Outcome{Alert: res.Alert, Created: res.Created}
+	if res.OpenTicket && a.tickets != nil {
+		id, err := a.tickets.OpenThreatTicket(ctx, clone(res.Alert))
+		if err != nil {
+			return out, fmt.Errorf("alert %s: open ticket: %w", res.Alert.ID, err)
+		}
+		if err := a.folder.SetAlertTicket(ctx, res.Alert.TenantID, res.Alert.ID, id); err != nil {
+			return out, fmt.Errorf("alert %s: record ticket %s: %w", res.Alert.ID, id, err)
+		}
+		res.Alert.TicketID = id
+	}
+	return out, nil
+}
+
 // merge folds a repeat into the open alert.
 func (a *Aggregator) merge(cur, cand *bianque.Alert, now time.Time) {
 	cur.Count += cand.Count
@@ -237,7 +359,9 @@ func (a *Aggregator) merge(cur, cand *bianque.Alert, now time.Time) {
 		cur.Events = append(cur.Events, e)
 	}
 	start := cand.FirstSeen.Truncate(a.cfg.TrendBucket)
-	if n := len(cur.Trend); n > 0 && cur.Trend[n-1].Start.Equal(start) {
+	if len(cand.Trend) > 0 {
+		cur.Trend = bianque.MergeTrend(cur.Trend, cand.Trend, a.cfg.MaxTrend)
+	} else if n := len(cur.Trend); n > 0 && cur.Trend[n-1].Start.Equal(start) {
 		cur.Trend[n-1].Count += cand.Count
 	} else {
 		cur.Trend = append(cur.Trend, bianque.TrendPoint{Start: start, Count: cand.Count})
@@ -279,6 +403,7 @@ func clone(a *bianque.Alert) *bianque.Alert {
 	c.Reason = slices.Clone(a.Reason)
 	c.Events = slices.Clone(a.Events)
 	c.Trend = slices.Clone(a.Trend)
+	c.Triage = slices.Clone(a.Triage)
 	return &c
 }
 
@@ -350,14 +475,27 @@ func alertEvent(ev *event.Event, t time.Time, ref string) bianque.AlertEvent {
 // Tenant returns the tenant of an event (organization.id).
 func Tenant(ev *event.Event) string { return ev.Str(event.OrganizationID) }
 
+// AttachEvent adds ev (dated t) to the candidate's events. The *Bare
+// builders leave events out so that a caller aggregating many repeats only
+// encodes the events it keeps.
+func AttachEvent(al *bianque.Alert, ev *event.Event, t time.Time) {
+	al.Events = append(al.Events, alertEvent(ev, t, ""))
+}
+
 // FromMatch builds a candidate alert from a rule match and the tenant's decision.
 func FromMatch(tenant string, m detect.Match, d ruleset.Decision) *bianque.Alert {
+	al := FromMatchBare(tenant, m, d)
+	AttachEvent(al, m.Event, m.Time)
+	return al
+}
+
+// FromMatchBare is FromMatch without the event (see AttachEvent).
+func FromMatchBare(tenant string, m detect.Match, d ruleset.Decision) *bianque.Alert {
 	att, vic := Endpoints(m.Event)
 	al := &bianque.Alert{
 		TenantID: tenant, Kind: bianque.AlertRule, RuleID: m.Rule.ID, RuleTitle: m.Rule.Title,
 		Level: d.Level, Techniques: m.Rule.Techniques, Tactics: m.Rule.Tactics, Tags: m.Rule.Tags,
-		Attacker: att, Victim: vic, Reason: m.Reason, Description: m.Rule.Description,
-		Events: []bianque.AlertEvent{alertEvent(m.Event, m.Time, "")}, Count: 1,
+		Attacker: att, Victim: vic, Reason: m.Reason, Description: m.Rule.Description, Count: 1,
 		FirstSeen: m.Time, LastSeen: m.Time,
 	}
 	finish(al, d)
@@ -394,6 +532,13 @@ func FromCorrelation(cm detect.CorrelationMatch, d ruleset.Decision) *bianque.Al
 // FromIndicator builds a candidate alert from an indicator found in an event.
 // The level follows the indicator's confidence.
 func FromIndicator(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *bianque.Alert {
+	al := FromIndicatorBare(tenant, ev, t, h)
+	AttachEvent(al, ev, t)
+	return al
+}
+
+// FromIndicatorBare is FromIndicator without the event (see AttachEvent).
+func FromIndicatorBare(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *bianque.Alert {
 	att, vic := Endpoints(ev)
 	in := h.Indicator
 	level := bianque.LevelLow
@@ -408,7 +553,7 @@ func FromIndicator(tenant string, ev *event.Event, t time.Time, h ioc.Hit) *bian
 		RuleTitle: fmt.Sprintf("Indicator %s %s", in.Type, in.Value), Level: level, Tags: in.Tags,
 		Attacker: att, Victim: vic, Description: in.Description,
 		Reason: []string{h.Field + " = " + h.Value, "source " + in.Source},
-		Events: []bianque.AlertEvent{alertEvent(ev, t, "")}, Count: 1, FirstSeen: t, LastSeen: t,
+		Count:  1, FirstSeen: t, LastSeen: t,
 	}
 	if al.Category = categoryFromTags(in.Tags); al.Category == "" {
 		al.Category = "threat_intelligence"

@@ -285,3 +285,55 @@ func TestCategory(t *testing.T) {
 		}
 	}
 }
+
+// A batch of events: repeats are merged before publishing (one alert with
+// the count and the trend of the batch), other keys stay apart, and a
+// suppressed candidate is counted, not published.
+func TestAddBatch(t *testing.T) {
+	p := newPipeline(t)
+	ctx := context.Background()
+	var cands []*bianque.Alert
+	for i := range 5 {
+		for _, m := range p.eng.Match(logonFailure("hosp-a", "203.0.113.7", time.Duration(i)*40*time.Second), nil) {
+			cands = append(cands, FromMatch("hosp-a", m, p.mgr.Decide("hosp-a", m.Rule)))
+		}
+	}
+	for _, ip := range []string{"203.0.113.9", "198.51.100.1"} {
+		for _, m := range p.eng.Match(logonFailure("hosp-a", ip, 0), nil) {
+			cands = append(cands, FromMatch("hosp-a", m, p.mgr.Decide("hosp-a", m.Rule)))
+		}
+	}
+	sp := &bianque.Suppression{ID: "s1", TenantID: "hosp-a", RuleID: "30000000-0000-0000-0000-000000000001",
+		Match: map[string]string{"attacker.ip": "198.51.100.0/24"}, Reason: "scanner", ExpiresAt: t0.Add(time.Hour)}
+	p.agg.SetSuppressions([]*bianque.Suppression{sp})
+	outs, err := p.agg.AddBatch(ctx, cands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 3 || outs[0].Suppressed == nil || !outs[1].Created || !outs[2].Created {
+		t.Fatalf("outcomes %+v", outs)
+	}
+	if len(p.rec.created) != 2 || len(p.rec.updated) != 0 || p.agg.SuppressedCount("s1") != 1 {
+		t.Fatalf("created %d updated %d suppressed %d", len(p.rec.created), len(p.rec.updated), p.agg.SuppressedCount("s1"))
+	}
+	a := p.rec.created[0]
+	total := 0
+	for _, pt := range a.Trend {
+		total += pt.Count
+	}
+	if a.Count != 5 || a.Attacker.IP != "203.0.113.7" || total != 5 || len(a.Trend) != 3 || len(a.Events) != 5 ||
+		!a.LastSeen.Equal(t0.Add(160*time.Second)) {
+		t.Fatalf("merged alert: count %d trend %v events %d last %s", a.Count, a.Trend, len(a.Events), a.LastSeen)
+	}
+	// The next batch folds into the open alert.
+	var more []*bianque.Alert
+	for _, m := range p.eng.Match(logonFailure("hosp-a", "203.0.113.7", 5*time.Minute), nil) {
+		more = append(more, FromMatch("hosp-a", m, p.mgr.Decide("hosp-a", m.Rule)))
+	}
+	if _, err := p.agg.AddBatch(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.rec.updated) != 1 || p.rec.updated[0].Count != 6 || p.rec.updated[0].ID != a.ID {
+		t.Fatalf("second batch: %d updates", len(p.rec.updated))
+	}
+}

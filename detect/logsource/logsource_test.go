@@ -2,6 +2,7 @@ package logsource
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -284,4 +285,88 @@ func TestTablesCoverThor(t *testing.T) {
 	if checked < 60 {
 		t.Errorf("only %d thor.yml entries checked", checked)
 	}
+}
+
+// The ingestion parser normalises Windows events to ECS; their own fields
+// come back from event.original in every forwarder's form, so that the
+// mapping (and Sigma's Windows rules) find them.
+func TestRestoreWindows(t *testing.T) {
+	m := Default()
+	for _, tc := range []struct {
+		name, original string
+		want           map[string]string // key -> value after restoring
+		class          string            // the class's services/categories include it
+	}{
+		{"evtx json", `{"Event":{"System":{"Channel":"Security","EventID":4625,"Computer":"his-db01","Provider":{"Name":"Microsoft-Windows-Security-Auditing"}},` +
+			`"EventData":{"IpAddress":"203.0.113.7","TargetUserName":"administrator"}}}`,
+			map[string]string{"Event.System.EventID": "4625", "Event.EventData.IpAddress": "203.0.113.7", "Event.System.Provider.Name": "Microsoft-Windows-Security-Auditing"}, "security"},
+		{"xml", `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385F}"/>` +
+			`<EventID>1</EventID><TimeCreated SystemTime="2026-07-01T09:00:00.000Z"/><Channel>Microsoft-Windows-Sysmon/Operational</Channel>` +
+			`<Computer>ward-pc7</Computer></System><EventData><Data Name="Image">C:\Windows\System32\whoami.exe</Data>` +
+			`<Data Name="CommandLine">whoami /all</Data><Data Name="User">-</Data></EventData></Event>`,
+			map[string]string{"Event.System.Channel": "Microsoft-Windows-Sysmon/Operational", "Event.EventData.Image": `C:\Windows\System32\whoami.exe`,
+				"Event.System.TimeCreated.SystemTime": "2026-07-01T09:00:00.000Z", "Event.EventData.User": "-"}, "process_creation"},
+		{"syslog header + xml", `<14>Jul  1 09:00:00 wef01 <Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>` +
+			`<EventID>4625</EventID><Channel>Security</Channel></System><EventData><Data Name="IpAddress">198.51.100.1</Data></EventData></Event>`,
+			map[string]string{"Event.System.EventID": "4625", "Event.EventData.IpAddress": "198.51.100.1"}, "security"},
+		{"winlogbeat", `{"@timestamp":"2026-07-01T09:00:00Z","winlog":{"channel":"Security","event_id":"4625","computer_name":"his-db01",` +
+			`"event_data":{"IpAddress":"203.0.113.7"}}}`,
+			map[string]string{"winlog.channel": "Security", "winlog.event_data.IpAddress": "203.0.113.7"}, "security"},
+		{"nxlog json", `{"EventTime":"2026-07-01 09:00:00","Hostname":"his-db01","EventID":4625,"SourceName":"Microsoft-Windows-Security-Auditing",` +
+			`"Channel":"Security","Severity":"ERROR","TargetUserName":"administrator","IpAddress":"203.0.113.7","Message":"An account failed to log on."}`,
+			map[string]string{"Event.System.EventID": "4625", "Event.System.Computer": "his-db01", "Event.EventData.IpAddress": "203.0.113.7"}, "security"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := event.FromMap(map[string]any{"@timestamp": "2026-07-01T09:00:00Z", "event": map[string]any{"original": tc.original, "code": "4625"},
+				"source": map[string]any{"ip": "203.0.113.7"}})
+			if !RestoreWindows(ev) {
+				t.Fatalf("nothing restored")
+			}
+			for k, v := range tc.want {
+				if got := ev.Str(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			if _, ok := ev.Get("Event.EventData.Message"); ok {
+				t.Errorf("NXLog's message taken as event data")
+			}
+			cls := m.Classify(ev)
+			if !strings.Contains(fmt.Sprint(cls.Services, cls.Categories), tc.class) {
+				t.Errorf("classified as %v %v, want %s", cls.Services, cls.Categories, tc.class)
+			}
+			if RestoreWindows(ev) {
+				t.Errorf("restored twice")
+			}
+		})
+	}
+	for _, orig := range []string{`{"src":"10.0.0.1","action":"deny"}`, `<134>1 2026-07-01T09:00:00Z fw01 - - - deny`, `<Event><System></System></Event>`, `{"Event": 5}`, ``} {
+		ev := event.FromMap(map[string]any{"event": map[string]any{"original": orig}})
+		n := ev.Len()
+		if RestoreWindows(ev) || ev.Len() != n {
+			t.Errorf("%q: changed a non-Windows event", orig)
+		}
+	}
+}
+
+func FuzzRestoreWindows(f *testing.F) {
+	m := Default()
+	f.Add(`{"Event":{"System":{"Channel":"Security","EventID":4625},"EventData":{"IpAddress":"203.0.113.7"}}}`)
+	f.Add(`<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>1</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel></System><EventData><Data Name="Image">x</Data></EventData><UserData><A><B>c</B></A></UserData></Event>`)
+	f.Add(`{"EventID":4625,"SourceName":"x","Channel":"Security","IpAddress":"1.2.3.4"}`)
+	f.Add(`{"winlog":{"channel":"Security","event_id":"4625","event_data":{"a":["x",1]}}}`)
+	f.Fuzz(func(t *testing.T, orig string) {
+		ev := event.FromMap(map[string]any{"event": map[string]any{"original": orig}})
+		if RestoreWindows(ev) && !HasWindowsFields(ev) && !ev.Has("Event.EventData.Data0") {
+			// Restored something: it must be Windows fields (or classic unnamed data).
+			found := false
+			ev.Range(func(k string, _ any) bool {
+				found = found || strings.HasPrefix(k, "Event.") || strings.HasPrefix(k, "winlog.")
+				return true
+			})
+			if !found {
+				t.Fatalf("restored no Windows field from %q", orig)
+			}
+		}
+		m.Classify(ev)
+	})
 }

@@ -11,9 +11,11 @@
 package ruleset
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,60 +132,145 @@ func (m *Manager) rebuildLocked() *detect.RuleSet {
 	return rs
 }
 
-// SetCustomRules replaces a tenant's custom rules with the documents of
-// yamlDocs (one Sigma file, several documents allowed). Every document
-// needs an ID that no base rule or other tenant uses, and must compile; on
-// any error nothing changes and the error (EINVALID) says why.
-func (m *Manager) SetCustomRules(tenant string, yamlDocs []byte) ([]*detect.RuleInfo, error) {
-	if tenant == "" {
-		return nil, bianque.Errorf(bianque.EINVALID, "custom rules need a tenant")
+// CustomFile is one file of a tenant's custom rules.
+type CustomFile struct {
+	Name    string
+	Content string
+}
+
+// Problem is a custom rule that cannot be installed, with the reason.
+type Problem struct {
+	File   string
+	Rule   string
+	Reason string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.File != "" {
+		b.WriteString(p.File + ": ")
 	}
-	rules, errs := sigma.Parse("custom:"+tenant, yamlDocs)
-	if len(errs) > 0 {
-		return nil, bianque.Errorf(bianque.EINVALID, "custom rule: %v", errs[0])
+	if p.Rule != "" {
+		b.WriteString(p.Rule + ": ")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	b.WriteString(p.Reason)
+	return b.String()
+}
+
+func customSource(tenant, file string) string {
+	if file == "" {
+		return "custom:" + tenant
+	}
+	return "custom:" + tenant + "/" + file
+}
+
+func isCustomOf(source, tenant string) bool {
+	base := "custom:" + tenant
+	return source == base || strings.HasPrefix(source, base+"/")
+}
+
+// prepareLocked parses and checks a tenant's custom files against the base
+// rules and the other tenants' rules: every document parses, has an ID
+// nobody else uses, and compiles. The rules are returned with the problems;
+// any problem means nothing may be installed.
+func (m *Manager) prepareLocked(tenant string, files []CustomFile) ([]*sigma.Rule, *detect.RuleSet, []Problem) {
+	var rules []*sigma.Rule
+	var problems []Problem
+	for _, f := range files {
+		rs, errs := sigma.Parse(customSource(tenant, f.Name), []byte(f.Content))
+		for _, e := range errs {
+			reason := e.Error()
+			var se *sigma.Error
+			if errors.As(e, &se) {
+				reason = se.Msg
+				if se.Line > 0 {
+					reason = fmt.Sprintf("line %d: %s", se.Line, se.Msg)
+				}
+			}
+			problems = append(problems, Problem{File: f.Name, Reason: reason})
+		}
+		rules = append(rules, rs...)
+	}
 	baseIDs := map[string]bool{}
 	for _, r := range m.base {
 		baseIDs[r.Key()] = true
 	}
 	seen := map[string]bool{}
+	fileOf := func(r *sigma.Rule) string {
+		_, f, _ := strings.Cut(strings.TrimPrefix(r.Source, "custom:"), "/")
+		return f
+	}
 	for _, r := range rules {
-		if r.ID == "" {
-			return nil, bianque.Errorf(bianque.EINVALID, "custom rule %q has no id", r.Title)
-		}
-		if baseIDs[r.ID] {
-			return nil, bianque.Errorf(bianque.ECONFLICT, "custom rule id %s is a built-in rule's", r.ID)
-		}
-		if o, ok := m.owner[r.ID]; ok && o != tenant {
-			return nil, bianque.Errorf(bianque.ECONFLICT, "custom rule id %s belongs to another tenant", r.ID)
-		}
-		if seen[r.ID] {
-			return nil, bianque.Errorf(bianque.EINVALID, "custom rule id %s appears twice", r.ID)
+		switch {
+		case r.ID == "":
+			problems = append(problems, Problem{File: fileOf(r), Rule: r.Title, Reason: "a custom rule needs an id"})
+		case baseIDs[r.ID]:
+			problems = append(problems, Problem{File: fileOf(r), Rule: r.ID, Reason: "this id is a built-in rule's"})
+		case m.owner[r.ID] != "" && m.owner[r.ID] != tenant:
+			problems = append(problems, Problem{File: fileOf(r), Rule: r.ID, Reason: "this id belongs to another tenant's rule"})
+		case seen[r.ID]:
+			problems = append(problems, Problem{File: fileOf(r), Rule: r.ID, Reason: "this id appears twice"})
 		}
 		seen[r.ID] = true
+	}
+	if len(problems) > 0 {
+		return rules, nil, problems
 	}
 	// Compile with the base rules (correlations may refer to them) to check.
 	trial := m.engine.Compile(append(slices.Clone(m.base), rules...))
 	for _, e := range trial.Errors {
-		if e.Source == "custom:"+tenant {
-			return nil, bianque.Errorf(bianque.EINVALID, "custom rule %s: %s", e.Title, e.Reason)
+		if isCustomOf(e.Source, tenant) {
+			_, file, _ := strings.Cut(strings.TrimPrefix(e.Source, "custom:"), "/")
+			problems = append(problems, Problem{File: file, Rule: e.Title, Reason: e.Reason})
 		}
 	}
-	if old := m.custom[tenant]; old != nil {
-		for _, r := range old.rules {
-			delete(m.owner, r.ID)
+	return rules, trial, problems
+}
+
+// CheckCustomRules compiles a tenant's custom files without installing
+// them: the rules that compiled (as the engine describes them) and the
+// problems found.
+func (m *Manager) CheckCustomRules(tenant string, files []CustomFile) ([]*detect.RuleInfo, []Problem) {
+	if tenant == "" {
+		return nil, []Problem{{Reason: "custom rules need a tenant"}}
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, trial, problems := m.prepareLocked(tenant, files)
+	if trial == nil {
+		return nil, problems
+	}
+	var infos []*detect.RuleInfo
+	for _, ri := range trial.Rules() {
+		if isCustomOf(ri.Source, tenant) {
+			infos = append(infos, ri)
 		}
 	}
-	if len(rules) == 0 {
-		delete(m.custom, tenant)
-	} else {
-		m.custom[tenant] = &customRules{rules: rules}
-		for _, r := range rules {
-			m.owner[r.ID] = tenant
-		}
+	return infos, problems
+}
+
+// SetCustomRuleFiles replaces a tenant's custom rules with those of files.
+// On any problem nothing changes and the error (EINVALID, or ECONFLICT for
+// an ID clash) names the first problem.
+func (m *Manager) SetCustomRuleFiles(tenant string, files []CustomFile) ([]*detect.RuleInfo, error) {
+	if tenant == "" {
+		return nil, bianque.Errorf(bianque.EINVALID, "custom rules need a tenant")
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rules, _, problems := m.prepareLocked(tenant, files)
+	if len(problems) > 0 {
+		code := bianque.EINVALID
+		if strings.Contains(problems[0].Reason, "built-in") || strings.Contains(problems[0].Reason, "another tenant") {
+			code = bianque.ECONFLICT
+		}
+		more := ""
+		if len(problems) > 1 {
+			more = fmt.Sprintf(" (and %d more problems)", len(problems)-1)
+		}
+		return nil, bianque.Errorf(code, "custom rule %s%s", problems[0], more)
+	}
+	m.installCustomLocked(tenant, rules)
 	rs := m.rebuildLocked()
 	m.errs = rs.Errors
 	var infos []*detect.RuleInfo
@@ -193,6 +280,132 @@ func (m *Manager) SetCustomRules(tenant string, yamlDocs []byte) ([]*detect.Rule
 		}
 	}
 	return infos, nil
+}
+
+func (m *Manager) installCustomLocked(tenant string, rules []*sigma.Rule) {
+	if old := m.custom[tenant]; old != nil {
+		for _, r := range old.rules {
+			delete(m.owner, r.ID)
+		}
+	}
+	if len(rules) == 0 {
+		delete(m.custom, tenant)
+		return
+	}
+	m.custom[tenant] = &customRules{rules: rules}
+	for _, r := range rules {
+		m.owner[r.ID] = tenant
+	}
+}
+
+// SetAllCustomRules replaces every tenant's custom rules at once (one
+// recompilation), as a node does when it loads them from the store.
+// Tenants absent from files lose theirs; a tenant whose files have a
+// problem keeps what it had, and the problem is returned under its ID.
+func (m *Manager) SetAllCustomRules(files map[string][]CustomFile) map[string]error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	failed := map[string]error{}
+	for t := range m.custom {
+		if _, ok := files[t]; !ok {
+			m.installCustomLocked(t, nil)
+		}
+	}
+	tenants := make([]string, 0, len(files))
+	for t := range files {
+		tenants = append(tenants, t)
+	}
+	sort.Strings(tenants)
+	for _, t := range tenants {
+		rules, _, problems := m.prepareLocked(t, files[t])
+		if len(problems) > 0 {
+			failed[t] = bianque.Errorf(bianque.EINVALID, "custom rule %s", problems[0])
+			continue
+		}
+		m.installCustomLocked(t, rules)
+	}
+	rs := m.rebuildLocked()
+	m.errs = rs.Errors
+	return failed
+}
+
+// SetCustomRules replaces a tenant's custom rules with the documents of
+// yamlDocs (one Sigma file, several documents allowed). Every document
+// needs an ID that no base rule or other tenant uses, and must compile; on
+// any error nothing changes and the error (EINVALID) says why.
+func (m *Manager) SetCustomRules(tenant string, yamlDocs []byte) ([]*detect.RuleInfo, error) {
+	return m.SetCustomRuleFiles(tenant, []CustomFile{{Content: string(yamlDocs)}})
+}
+
+// Owner returns the tenant whose custom rule id is, or "".
+func (m *Manager) Owner(id string) string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.owner[id]
+}
+
+// Reserved reports whether rule id runs only where enabled.
+func (m *Manager) Reserved(id string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.reserved[id]
+}
+
+// CustomCount returns the number of custom rules installed.
+func (m *Manager) CustomCount() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, c := range m.custom {
+		n += len(c.rules)
+	}
+	return n
+}
+
+// ReplaceConfigs installs every tenant's settings at once; tenants absent
+// from configs return to the defaults. Invalid settings are skipped and
+// returned.
+func (m *Manager) ReplaceConfigs(configs []*bianque.RuleConfig) []error {
+	next := map[string]*bianque.RuleConfig{}
+	var errs []error
+	for _, c := range configs {
+		if err := c.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("tenant %s: %w", c.TenantID, err))
+			continue
+		}
+		cc := *c
+		next[c.TenantID] = &cc
+	}
+	m.mu.Lock()
+	m.configs = next
+	m.mu.Unlock()
+	return errs
+}
+
+// Config returns the tenant's settings in force (nil: defaults).
+func (m *Manager) Config(tenant string) *bianque.RuleConfig {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.configs[tenant]
+}
+
+// ReplaceProtectionPeriods installs every tenant's periods at once.
+// Invalid periods are skipped and returned.
+func (m *Manager) ReplaceProtectionPeriods(periods []*bianque.ProtectionPeriod) []error {
+	next := map[string][]*bianque.ProtectionPeriod{}
+	var errs []error
+	for _, p := range periods {
+		if err := p.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("protection period %s: %w", p.ID, err))
+			continue
+		}
+		pp := *p
+		next[p.TenantID] = append(next[p.TenantID], &pp)
+	}
+	m.mu.Lock()
+	m.periods = next
+	m.mu.Unlock()
+	return errs
 }
 
 // SetConfig replaces a tenant's rule configuration.

@@ -208,3 +208,110 @@ func TestProtectionPeriod(t *testing.T) {
 		t.Errorf("effective rules during the period: %d, want 3", n)
 	}
 }
+
+func customDoc(id, title, image string) string {
+	return "title: " + title + "\nid: " + id + "\nlogsource: {product: windows, category: process_creation}\n" +
+		"detection:\n    sel: {Image|endswith: '" + image + "'}\n    condition: sel\nlevel: high\n"
+}
+
+// Custom rule files: a check reports every problem with its file and line
+// and installs nothing; a clean set installs for its tenant only; loading
+// every tenant's files at once keeps a broken tenant's previous rules.
+func TestCustomRuleFiles(t *testing.T) {
+	m, e, _ := setup(t)
+	good := CustomFile{Name: "his.yml", Content: customDoc("c0000000-0000-0000-0000-000000000001", "HIS dump", `\hisdump.exe`)}
+	infos, problems := m.CheckCustomRules("t1", []CustomFile{good})
+	if len(problems) != 0 || len(infos) != 1 || infos[0].Title != "HIS dump" {
+		t.Fatalf("check of a good file: %v %v", infos, problems)
+	}
+	if got := decided(m, e, "t1", `C:\x\hisdump.exe`); len(got) != 0 {
+		t.Fatalf("a check installed rules: %v", got)
+	}
+	broken := CustomFile{Name: "broken.yml", Content: "title: Broken\nid: c0000000-0000-0000-0000-000000000002\nlogsource: {product: windows}\n" +
+		"detection:\n    sel: {Image|bogus: x}\n    condition: sel and other\n"}
+	clash := CustomFile{Name: "clash.yml", Content: customDoc("10000000-0000-0000-0000-000000000001", "Clash", `\x.exe`)}
+	_, problems = m.CheckCustomRules("t1", []CustomFile{good, broken, clash})
+	if len(problems) < 2 {
+		t.Fatalf("problems %v", problems)
+	}
+	var sawBroken, sawClash bool
+	for _, p := range problems {
+		sawBroken = sawBroken || (p.File == "broken.yml" && p.Reason != "")
+		sawClash = sawClash || (p.File == "clash.yml" && p.Rule == "10000000-0000-0000-0000-000000000001")
+	}
+	if !sawBroken || !sawClash {
+		t.Fatalf("problems do not name the files: %v", problems)
+	}
+	if _, err := m.SetCustomRuleFiles("t1", []CustomFile{good, clash}); bianque.ErrorCode(err) != bianque.ECONFLICT {
+		t.Fatalf("installing a clash: %v", err)
+	}
+	if _, err := m.SetCustomRuleFiles("t1", []CustomFile{good}); err != nil {
+		t.Fatal(err)
+	}
+	if got := decided(m, e, "t1", `C:\x\hisdump.exe`); got["1"] != bianque.LevelHigh {
+		t.Fatalf("t1's custom rule: %v", got)
+	}
+	if got := decided(m, e, "t2", `C:\x\hisdump.exe`); len(got) != 0 {
+		t.Fatalf("t2 runs t1's custom rule: %v", got)
+	}
+	if m.Owner("c0000000-0000-0000-0000-000000000001") != "t1" || m.CustomCount() != 1 {
+		t.Fatalf("owner %q count %d", m.Owner("c0000000-0000-0000-0000-000000000001"), m.CustomCount())
+	}
+	// Another tenant may not take the ID.
+	if _, problems := m.CheckCustomRules("t2", []CustomFile{good}); len(problems) != 1 || problems[0].Rule != "c0000000-0000-0000-0000-000000000001" {
+		t.Fatalf("t2 reusing t1's id: %v", problems)
+	}
+	// All at once: t2 gets a rule, t1's broken set keeps its old rules, t3 (absent) loses nothing it had.
+	t2 := CustomFile{Name: "t2.yml", Content: customDoc("c0000000-0000-0000-0000-000000000009", "T2 tool", `\t2tool.exe`)}
+	failed := m.SetAllCustomRules(map[string][]CustomFile{"t1": {broken}, "t2": {t2}})
+	if len(failed) != 1 || failed["t1"] == nil {
+		t.Fatalf("failed %v", failed)
+	}
+	if got := decided(m, e, "t1", `C:\x\hisdump.exe`); got["1"] != bianque.LevelHigh {
+		t.Fatalf("t1 lost its rules to a broken update: %v", got)
+	}
+	if got := decided(m, e, "t2", `C:\x\t2tool.exe`); got["9"] != bianque.LevelHigh {
+		t.Fatalf("t2's rule: %v", got)
+	}
+	failed = m.SetAllCustomRules(map[string][]CustomFile{"t2": {t2}})
+	if len(failed) != 0 || m.Owner("c0000000-0000-0000-0000-000000000001") != "" {
+		t.Fatalf("t1 absent: its rules should be gone (%v)", failed)
+	}
+}
+
+// Replacing configurations and periods from the store: tenants absent go
+// back to defaults, invalid entries are reported and skipped.
+func TestReplaceConfigsAndPeriods(t *testing.T) {
+	m, e, clk := setup(t)
+	errs := m.ReplaceConfigs([]*bianque.RuleConfig{
+		{TenantID: "t1", Disabled: []string{"10000000-0000-0000-0000-000000000001"}},
+		{TenantID: "t2", Levels: map[string]bianque.AlertLevel{"x": "bogus"}},
+	})
+	if len(errs) != 1 {
+		t.Fatalf("errors %v", errs)
+	}
+	if got := decided(m, e, "t1", `C:\w\whoami.exe`); len(got) != 0 {
+		t.Fatalf("disabled rule runs: %v", got)
+	}
+	now := clk.Now()
+	errs = m.ReplaceProtectionPeriods([]*bianque.ProtectionPeriod{
+		{ID: "p1", TenantID: "t3", Name: "live", PreparationStart: now.Add(-time.Hour), LiveStart: now.Add(-time.Minute),
+			ClosingStart: now.Add(time.Hour), End: now.Add(2 * time.Hour), ExtraRules: []string{"10000000-0000-0000-0000-000000000003"},
+			LevelRaise: map[bianque.ProtectionPhase]int{bianque.PhaseLive: 2}},
+		{ID: "bad", TenantID: "t3", Name: "bad"},
+	})
+	if len(errs) != 1 {
+		t.Fatalf("errors %v", errs)
+	}
+	if got := decided(m, e, "t3", `C:\w\cmd.exe`); got["3"] != bianque.LevelMedium {
+		t.Fatalf("period's extra rule with two steps up: %v", got)
+	}
+	m.ReplaceConfigs(nil)
+	m.ReplaceProtectionPeriods(nil)
+	if got := decided(m, e, "t1", `C:\w\whoami.exe`); got["1"] != bianque.LevelMedium {
+		t.Fatalf("after replacing with nothing: %v", got)
+	}
+	if got := decided(m, e, "t3", `C:\w\cmd.exe`); len(got) != 0 {
+		t.Fatalf("the period outlived its removal: %v", got)
+	}
+}

@@ -111,9 +111,58 @@
     return chart;
   }
 
+  // An alert's attack trend: occurrences per interval.
+  function trend(el, d) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      color: palette,
+      grid: { left: 40, right: 16, top: 12, bottom: 28 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: d.labels },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: d.labels.length > 1 ? "line" : "bar", data: d.counts, areaStyle: {}, smooth: true, symbolSize: 6 }]
+    });
+    return chart;
+  }
+
+  // ATT&CK coverage per tactic: covered and not covered techniques.
+  function coverage(el, d) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      color: ["#0b6e6e", "#dde2e7"],
+      legend: { top: 0 },
+      grid: { left: 150, right: 16, top: 30, bottom: 20 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: d.tactics, inverse: true },
+      series: [
+        { name: d.labels[0], type: "bar", stack: "t", data: d.covered, label: { show: true } },
+        { name: d.labels[1], type: "bar", stack: "t", data: d.uncovered }
+      ]
+    });
+    return chart;
+  }
+
+  // Charts of detection pages; body[data-charts] counts them when drawn.
+  function pageCharts() {
+    if (typeof echarts === "undefined") { return; }
+    var charts = [];
+    var node, el;
+    if ((node = document.getElementById("trend-data")) && (el = document.getElementById("chart-trend"))) {
+      charts.push(trend(el, JSON.parse(node.textContent)));
+    }
+    if ((node = document.getElementById("coverage-data")) && (el = document.getElementById("chart-coverage"))) {
+      charts.push(coverage(el, JSON.parse(node.textContent)));
+    }
+    if (charts.length === 0) { return; }
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    document.body.setAttribute("data-charts", String(charts.length));
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     dashboard();
     peers();
+    pageCharts();
   });
 })();

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"bianque"
@@ -14,14 +16,14 @@ import (
 // the whole record as JSON in data.
 
 const alertCols = `id, tenant_id, kind, rule_id, level, level_rank, status, category, dedup_key, attacker_ip, victim_ip,
-	victim_host, count, ticket_id, first_seen, last_seen, created_at, updated_at, version, data`
+	victim_host, count, ticket_id, first_seen, last_seen, created_at, updated_at, techniques, version, data`
 
 func scanAlert(row interface{ Scan(...any) error }) (*bianque.Alert, error) {
 	var a bianque.Alert
 	var id, tenant string
 	var version int64
 	var k skipCol
-	err := row.Scan(&id, &tenant, k, k, k, k, k, k, k, k, k, k, k, k, k, k, k, k, &version, JSONCol{&a})
+	err := row.Scan(&id, &tenant, k, k, k, k, k, k, k, k, k, k, k, k, k, k, k, k, k, &version, JSONCol{&a})
 	if err != nil {
 		return nil, err
 	}
@@ -36,12 +38,20 @@ func (s *Store) alertArgs(a *bianque.Alert) ([]any, error) {
 	}
 	return []any{string(a.Kind), a.RuleID, string(a.Level), a.Level.Rank(), string(a.Status), a.Category, a.DedupKey,
 		a.Attacker.IP, a.Victim.IP, a.Victim.Host, a.Count, a.TicketID, s.T(a.FirstSeen), s.T(a.LastSeen),
-		s.T(a.CreatedAt), s.T(a.UpdatedAt), a.Version, data}, nil
+		s.T(a.CreatedAt), s.T(a.UpdatedAt), techniqueList(a.Techniques), a.Version, data}, nil
+}
+
+// techniqueList encodes techniques for the techniques column: ",T1110,T1110.001,".
+func techniqueList(ts []string) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	return "," + strings.ToUpper(strings.Join(ts, ",")) + ","
 }
 
 const alertUpdate = `UPDATE alerts SET kind = ?, rule_id = ?, level = ?, level_rank = ?, status = ?, category = ?, dedup_key = ?,
 	attacker_ip = ?, victim_ip = ?, victim_host = ?, count = ?, ticket_id = ?, first_seen = ?, last_seen = ?, created_at = ?,
-	updated_at = ?, version = ?, data = ? WHERE tenant_id = ? AND id = ?`
+	updated_at = ?, techniques = ?, version = ?, data = ? WHERE tenant_id = ? AND id = ?`
 
 // CreateAlert stores a new alert (Version 1, status open unless set).
 func (s *Store) CreateAlert(ctx context.Context, a *bianque.Alert) error {
@@ -67,7 +77,7 @@ func (s *Store) CreateAlert(ctx context.Context, a *bianque.Alert) error {
 		return err
 	}
 	return s.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			append([]any{a.ID, a.TenantID}, args...)...)
 		return s.dbErr(err, "create alert")
 	})
@@ -106,6 +116,34 @@ func (s *Store) Alerts(ctx context.Context, f bianque.AlertFilter) ([]*bianque.A
 	}
 	if !f.Since.IsZero() {
 		w.add("last_seen >= ?", s.T(f.Since))
+	}
+	if !f.Until.IsZero() {
+		w.add("last_seen < ?", s.T(f.Until))
+	}
+	if f.Level != "" {
+		if !f.Level.Valid() {
+			return nil, "", bianque.Errorf(bianque.EINVALID, "alert level %q is unknown", f.Level)
+		}
+		w.add("level = ?", string(f.Level))
+	}
+	if f.Kind != "" {
+		w.add("kind = ?", string(f.Kind))
+	}
+	if f.Category != "" {
+		w.add("category = ?", f.Category)
+	}
+	if f.Technique != "" {
+		t := strings.ToUpper(strings.TrimSpace(f.Technique))
+		if !bianque.ValidTechnique(t) {
+			return nil, "", bianque.Errorf(bianque.EINVALID, "technique %q is not an ATT&CK ID like T1110 or T1110.001", f.Technique)
+		}
+		w.add("(techniques LIKE ? OR techniques LIKE ?)", "%,"+t+",%", "%,"+t+".%")
+	}
+	if f.AttackerIP != "" {
+		w.add("attacker_ip = ?", f.AttackerIP)
+	}
+	if f.VictimIP != "" {
+		w.add("victim_ip = ?", f.VictimIP)
 	}
 	tail, limit := page(&w, "id", f.Page)
 	rows, err := s.r.QueryContext(ctx, s.Q(`SELECT `+alertCols+` FROM alerts`+w.sql()+tail), w.args...)
@@ -225,7 +263,10 @@ func (s *Store) CreateSuppression(ctx context.Context, sp *bianque.Suppression) 
 	return s.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alert_suppressions (id, tenant_id, rule_id, expires_at, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`),
 			sp.ID, nullIfEmpty(sp.TenantID), sp.RuleID, s.T(sp.ExpiresAt), s.T(sp.CreatedAt), data)
-		return s.dbErr(err, "create suppression")
+		if err != nil {
+			return s.dbErr(err, "create suppression")
+		}
+		return s.bump(ctx, tx, bianque.RevisionSuppress)
 	})
 }
 
@@ -275,8 +316,218 @@ func (s *Store) DeleteSuppression(ctx context.Context, tenantID, id string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("suppression")
 		}
-		return nil
+		return s.bump(ctx, tx, bianque.RevisionSuppress)
 	})
 }
 
-var _ bianque.AlertStore = (*Store)(nil)
+// FoldAlert stores a candidate alert: folded into the tenant's active
+// alert with the same dedup key whose window is still open, or as a new
+// alert. The key's row in alert_windows is locked for the transaction
+// (PostgreSQL: FOR UPDATE; SQLite: the single writer), so concurrent
+// nodes fold into one alert and exactly one of them is told to open its
+// ticket.
+func (s *Store) FoldAlert(ctx context.Context, cand *bianque.Alert, o bianque.AlertFoldOptions) (*bianque.AlertFoldResult, error) {
+	res, err := s.FoldAlerts(ctx, []*bianque.Alert{cand}, o)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// FoldAlerts folds candidates (distinct dedup keys) in one transaction,
+// locking their windows in (tenant, key) order. If the batch fails (a
+// candidate is invalid, its tenant gone), each candidate is folded on its
+// own and the errors are joined: the others are not lost.
+func (s *Store) FoldAlerts(ctx context.Context, cands []*bianque.Alert, o bianque.AlertFoldOptions) ([]*bianque.AlertFoldResult, error) {
+	if o.Window <= 0 {
+		o.Window = 10 * time.Minute
+	}
+	if o.TrendBucket <= 0 {
+		o.TrendBucket = time.Minute
+	}
+	for _, c := range cands {
+		if c.Count < 1 {
+			c.Count = 1
+		}
+		if c.LastSeen.IsZero() {
+			c.LastSeen = c.FirstSeen
+		}
+	}
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := strings.Compare(cands[a].TenantID, cands[b].TenantID); c != 0 {
+			return c
+		}
+		return strings.Compare(cands[a].DedupKey, cands[b].DedupKey)
+	})
+	out := make([]*bianque.AlertFoldResult, len(cands))
+	run := func(idx []int) error {
+		return s.Tx(ctx, func(tx *sql.Tx) error {
+			now := s.clock.Now()
+			for _, i := range idx {
+				res, err := s.foldIn(ctx, tx, cands[i], o, now)
+				if err != nil {
+					return err
+				}
+				out[i] = res
+			}
+			return nil
+		})
+	}
+	err := run(order)
+	if err == nil || len(cands) == 1 {
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	var errs []error
+	for _, i := range order {
+		if e := run([]int{i}); e != nil {
+			errs = append(errs, fmt.Errorf("alert %s/%s: %w", cands[i].TenantID, cands[i].RuleID, e))
+			out[i] = nil
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// foldIn folds one candidate inside tx.
+func (s *Store) foldIn(ctx context.Context, tx *sql.Tx, cand *bianque.Alert, o bianque.AlertFoldOptions, now time.Time) (*bianque.AlertFoldResult, error) {
+	if cand.DedupKey == "" {
+		return nil, bianque.Errorf(bianque.EINVALID, "alert to fold needs a dedup key")
+	}
+	if err := cand.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alert_windows (tenant_id, dedup_key, alert_id, last_seen, ticket_claimed)
+		VALUES (?, ?, '', ?, ?) ON CONFLICT (tenant_id, dedup_key) DO NOTHING`), cand.TenantID, cand.DedupKey, s.T(cand.LastSeen), false); err != nil {
+		return nil, s.dbErr(err, "fold alert")
+	}
+	var alertID string
+	var last time.Time
+	var claimed bool
+	if err := tx.QueryRowContext(ctx, s.Q(`SELECT alert_id, last_seen, ticket_claimed FROM alert_windows WHERE tenant_id = ? AND dedup_key = ?`+s.d.LockRow),
+		cand.TenantID, cand.DedupKey).Scan(&alertID, TimeCol{&last}, &claimed); err != nil {
+		return nil, s.dbErr(err, "fold alert: read window")
+	}
+	var cur *bianque.Alert
+	if alertID != "" && cand.FirstSeen.Sub(last) <= o.Window {
+		a, err := scanAlert(tx.QueryRowContext(ctx, s.Q(`SELECT `+alertCols+` FROM alerts WHERE tenant_id = ? AND id = ?`), cand.TenantID, alertID))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, s.dbErr(err, "fold alert: read alert")
+		case a.Status.Active():
+			cur = a
+		}
+	}
+	res := &bianque.AlertFoldResult{}
+	if cur != nil {
+		cur.Fold(cand, o)
+		cur.UpdatedAt = now
+		cur.Version++
+		args, err := s.alertArgs(cur)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, s.Q(alertUpdate), append(args, cur.TenantID, cur.ID)...); err != nil {
+			return nil, s.dbErr(err, "fold alert: update")
+		}
+		res.Alert = cur
+	} else {
+		a := cloneAlert(cand)
+		a.ID = bianque.NewIDAt(now)
+		a.Status = bianque.AlertOpen
+		a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
+		a.TicketID, a.Triage = "", nil
+		if len(a.Trend) == 0 {
+			a.Trend = []bianque.TrendPoint{{Start: a.FirstSeen.Truncate(o.TrendBucket), Count: a.Count}}
+		}
+		if o.MaxEvents > 0 && len(a.Events) > o.MaxEvents {
+			a.Events = a.Events[:o.MaxEvents]
+		}
+		args, err := s.alertArgs(a)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			append([]any{a.ID, a.TenantID}, args...)...); err != nil {
+			return nil, s.dbErr(err, "fold alert: create")
+		}
+		res.Alert, res.Created = a, true
+		alertID, claimed, last = a.ID, false, time.Time{}
+	}
+	if o.TicketLevel != "" && !claimed && res.Alert.TicketID == "" && res.Alert.Level.Rank() >= o.TicketLevel.Rank() {
+		res.OpenTicket, claimed = true, true
+	}
+	seen := res.Alert.LastSeen
+	if last.After(seen) {
+		seen = last
+	}
+	_, err := tx.ExecContext(ctx, s.Q(`UPDATE alert_windows SET alert_id = ?, last_seen = ?, ticket_claimed = ? WHERE tenant_id = ? AND dedup_key = ?`),
+		alertID, s.T(seen), claimed, cand.TenantID, cand.DedupKey)
+	if err != nil {
+		return nil, s.dbErr(err, "fold alert: window")
+	}
+	return res, nil
+}
+
+func cloneAlert(a *bianque.Alert) *bianque.Alert {
+	c := *a
+	c.Techniques = slices.Clone(a.Techniques)
+	c.Tactics = slices.Clone(a.Tactics)
+	c.Tags = slices.Clone(a.Tags)
+	c.Reason = slices.Clone(a.Reason)
+	c.Events = slices.Clone(a.Events)
+	c.Trend = slices.Clone(a.Trend)
+	c.Triage = slices.Clone(a.Triage)
+	return &c
+}
+
+// SetAlertTicket records the alert's threat ticket (keeping a ticket
+// already recorded) and increments the version.
+func (s *Store) SetAlertTicket(ctx context.Context, tenantID, id, ticketID string) error {
+	now := s.clock.Now()
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		a, err := scanAlert(tx.QueryRowContext(ctx, s.Q(`SELECT `+alertCols+` FROM alerts WHERE tenant_id = ? AND id = ?`+s.d.LockRow), tenantID, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("alert")
+		}
+		if err != nil {
+			return s.dbErr(err, "read alert")
+		}
+		if a.TicketID != "" {
+			return nil
+		}
+		a.TicketID, a.UpdatedAt = ticketID, now
+		a.Version++
+		args, err := s.alertArgs(a)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.Q(alertUpdate), append(args, tenantID, id)...)
+		return s.dbErr(err, "set alert ticket")
+	})
+}
+
+// DeleteAlertWindows forgets the aggregation windows last used before the given time.
+func (s *Store) DeleteAlertWindows(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.Q(`DELETE FROM alert_windows WHERE last_seen < ?`), s.T(before))
+		if err != nil {
+			return s.dbErr(err, "delete alert windows")
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+var (
+	_ bianque.AlertStore  = (*Store)(nil)
+	_ bianque.AlertFolder = (*Store)(nil)
+)
