@@ -18,7 +18,7 @@ func countingListener(t *testing.T, addr string, greeting string) (int, *atomic.
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Skipf("cannot listen on %s: %v", addr, err)
+		t.Fatalf("listen on %s: %v", addr, err)
 	}
 	t.Cleanup(func() { ln.Close() })
 	var n atomic.Int64

@@ -1,8 +1,8 @@
 // Package creds checks services for weak and default credentials (R7.1) with
 // real protocol clients: SSH, FTP, Telnet, MySQL/MariaDB, PostgreSQL, Redis
 // (incl. no-auth), Memcached (no-auth), VNC, SMTP AUTH, HTTP basic (Tomcat
-// manager), SMB, MSSQL (TDS LOGIN7), MongoDB (SCRAM, incl. no-auth), and the
-// Oracle TNS listener (version and default SIDs; no password check).
+// manager), SMB, MSSQL (TDS LOGIN7), MongoDB (SCRAM, incl. no-auth), and
+// Oracle (the TNS listener's version and default SIDs, then O5LOGON).
 //
 // A login counts only with proof that the server accepted it: an explicit
 // success reply of the protocol (230, 235, +OK, AuthenticationOk, an SSH
@@ -221,6 +221,15 @@ func (c *Checker) Check(ctx context.Context, g *scan.Guard, ip netip.Addr, svc s
 
 // CheckService tries the dictionary for one service with protocol p.
 func (c *Checker) CheckService(ctx context.Context, g *scan.Guard, ip netip.Addr, port int, p Protocol, svc scan.Service) []*bianque.Finding {
+	out, _ := c.checkService(ctx, g, ip, port, p, svc, map[string]int{}, map[string]bool{})
+	return out
+}
+
+// checkService is CheckService with the per-account counts (tried, found)
+// kept by the caller, so several runs on one service (Oracle's databases
+// behind one listener) share the per-account bound. stop says the service
+// must not be tried further (lockout, throttling, scope, errors).
+func (c *Checker) checkService(ctx context.Context, g *scan.Guard, ip netip.Addr, port int, p Protocol, svc scan.Service, tried map[string]int, found map[string]bool) ([]*bianque.Finding, bool) {
 	dict := c.Dict
 	if dict == nil {
 		dict = BuiltIn()
@@ -251,8 +260,6 @@ func (c *Checker) CheckService(ctx context.Context, g *scan.Guard, ip netip.Addr
 		timeout = 5 * time.Second
 	}
 	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
-	tried := map[string]int{}
-	found := map[string]bool{}
 	var out []*bianque.Finding
 	errorsInRow := 0
 	for i, cr := range creds {
@@ -262,7 +269,7 @@ func (c *Checker) CheckService(ctx context.Context, g *scan.Guard, ip netip.Addr
 		if i > 0 && c.Delay > 0 {
 			select {
 			case <-ctx.Done():
-				return out
+				return out, true
 			case <-time.After(c.Delay):
 			}
 		}
@@ -271,7 +278,7 @@ func (c *Checker) CheckService(ctx context.Context, g *scan.Guard, ip netip.Addr
 		if err != nil {
 			errorsInRow++
 			if errorsInRow >= 3 || errors.Is(err, scan.ErrOutOfScope) || errors.Is(err, scan.ErrMedical) {
-				return out // the service stopped answering: do not hammer it
+				return out, true // the service stopped answering: do not hammer it
 			}
 			continue
 		}
@@ -281,12 +288,12 @@ func (c *Checker) CheckService(ctx context.Context, g *scan.Guard, ip netip.Addr
 			found[cr.User] = true
 			out = append(out, weakFinding(ip, port, p.Service(), svc, cr, res.Proof))
 		case NoAuth:
-			return append(out, noAuthFinding(ip, port, p.Service(), svc, res.Proof))
+			return append(out, noAuthFinding(ip, port, p.Service(), svc, res.Proof)), true
 		case Locked, Skip:
-			return out
+			return out, true
 		}
 	}
-	return out
+	return out, ctx.Err() != nil
 }
 
 func (c *Checker) try(ctx context.Context, g *scan.Guard, addr, host string, p Protocol, cr Cred, timeout time.Duration) (Result, error) {
@@ -328,6 +335,9 @@ func weakFinding(ip netip.Addr, port int, proto string, svc scan.Service, cr Cre
 	sev := bianque.VulnHigh
 	if cr.Pass == "" || strings.EqualFold(cr.User, "root") || strings.EqualFold(cr.User, "sa") || strings.EqualFold(cr.User, "administrator") || strings.EqualFold(cr.User, "postgres") {
 		sev = bianque.VulnCritical
+	}
+	if proto == "oracle" && (strings.EqualFold(cr.User, "sys") || strings.EqualFold(cr.User, "system")) {
+		sev = bianque.VulnCritical // the database's administrator accounts
 	}
 	return &bianque.Finding{
 		Title:    fmt.Sprintf("Weak credentials on %s: account %s", proto, user),

@@ -15,10 +15,8 @@ import (
 )
 
 // Oracle: the listener (TNS) is probed for its version and for the SIDs and
-// service names it knows from a list of defaults. A password check needs the
-// TTC protocol negotiation and the O5LOGON exchange after the TNS ACCEPT,
-// which this package does not implement (see docs/scan.md): Oracle accounts
-// are not tried.
+// service names it knows from a list of defaults; the dictionary's Oracle
+// accounts are then tried on those databases with O5LOGON (oracle_login.go).
 
 // OracleDefaultSIDs are the SIDs and service names installers and hospital
 // systems use most (Oracle XE, the DBCA defaults, pluggable databases, and
@@ -118,8 +116,15 @@ func ProbeTNS(ctx context.Context, g *scan.Guard, ip netip.Addr, port int, sids 
 	return res, nil
 }
 
-// checkOracle is the Oracle part of a scan's credential checks: the listener's
-// disclosures as findings.
+// oracleMaxDatabases bounds the databases behind one listener whose
+// passwords are tried.
+const oracleMaxDatabases = 3
+
+// checkOracle is the Oracle part of a scan's credential checks: the
+// listener's disclosures as findings, then the dictionary on each database
+// the listener knows (service names first: on 12c and later they reach the
+// pluggable databases where application accounts live), at most
+// oracleMaxDatabases of them, with the per-account bound shared among them.
 func (c *Checker) checkOracle(ctx context.Context, g *scan.Guard, ip netip.Addr, svc scan.Service) []*bianque.Finding {
 	sids := OracleDefaultSIDs
 	if c.NoBruteForce {
@@ -156,9 +161,36 @@ func (c *Checker) checkOracle(ctx context.Context, g *scan.Guard, ip netip.Addr,
 			ev = append(ev, "SERVICE_NAME="+s)
 		}
 		out = append(out, base("Oracle listener accepts a default SID or service name", bianque.VulnLow, "oracle-default-sid",
-			"The listener confirms default database names to anyone; knowing the SID is the first step of a password attack on the database accounts. Oracle account passwords are not checked by this scanner (O5LOGON is not implemented).",
+			"The listener confirms default database names to anyone; knowing the SID is the first step of a password attack on the database accounts.",
 			"Rename default SIDs and service names where possible, restrict the listener to the application servers (tcp.invited_nodes), and check the default accounts (SYSTEM, SYS, DBSNMP, SCOTT) for vendor passwords.",
 			strings.Join(ev, ", ")))
+	}
+	var dbs []oracleProto
+	seen := map[string]bool{}
+	for _, n := range pr.Services {
+		dbs = append(dbs, oracleProto{kind: "SERVICE_NAME", name: n})
+		seen[n] = true
+	}
+	for _, n := range pr.KnownSIDs {
+		if !seen[n] {
+			dbs = append(dbs, oracleProto{kind: "SID", name: n})
+		}
+	}
+	tried, found := map[string]int{}, map[string]bool{}
+	for i, db := range dbs[:min(len(dbs), oracleMaxDatabases)] {
+		if i > 0 && c.Delay > 0 {
+			select {
+			case <-ctx.Done():
+				return out
+			case <-time.After(c.Delay):
+			}
+		}
+		db.port, db.dial = svc.Port, g.Dial
+		fs, stop := c.checkService(ctx, g, ip, svc.Port, db, svc, tried, found)
+		out = append(out, fs...)
+		if stop {
+			break
+		}
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"bianque"
+	"bianque/internal/testutil"
 	"bianque/scan"
 )
 
@@ -36,16 +37,14 @@ func need(t *testing.T, bin, pkg string) string {
 				return filepath.Join(dir, bin)
 			}
 		}
-		t.Skipf("%s not installed (apt-get install %s)", bin, pkg)
+		testutil.Missing(t, "%s not installed (apt-get install %s)", bin, pkg)
 	}
 	return p
 }
 
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create system accounts and start the server")
-	}
+	testutil.NeedRoot(t, "to create system accounts and start the server")
 }
 
 func freePort(t *testing.T) int {
@@ -220,7 +219,7 @@ func TestMySQLAccounts(t *testing.T) {
 	}
 	host, portS, _ := net.SplitHostPort(addr)
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err != nil {
-		t.Skipf("MariaDB not reachable at %s: %v", addr, err)
+		testutil.Missing(t, "MariaDB not reachable at %s: %v", addr, err)
 	} else {
 		c.Close()
 	}
@@ -255,7 +254,7 @@ func TestPostgresAccounts(t *testing.T) {
 	port := freePort(t)
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		t.Skipf("no postgres account: %v", err)
+		testutil.Missing(t, "no postgres account: %v", err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
@@ -286,7 +285,7 @@ func TestPostgresAccounts(t *testing.T) {
 // the checker reports as access without authentication, not as a password.
 func TestPostgresTrustIsNoAuth(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", "127.0.0.1:5432", time.Second); err != nil {
-		t.Skipf("no PostgreSQL on 5432: %v", err)
+		testutil.Missing(t, "no PostgreSQL on 5432: %v", err)
 	} else {
 		c.Close()
 	}
