@@ -263,9 +263,6 @@ func matchIDs(ms []Match) string {
 // changed, fragments of rule needles spliced in, so that rules are near
 // misses as often as matches.
 func TestPrefilterOnMutatedEvents(t *testing.T) {
-	if testing.Short() {
-		t.Skip("slow without the prefilter")
-	}
 	rules, _ := corpusRules(t)
 	fast, slow := New(Options{}), New(Options{DisablePrefilter: true})
 	fast.Load(rules)

@@ -27,24 +27,26 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 
 // AppendJSON writes the event's JSON to buf.
 func (e *Event) AppendJSON(buf *bytes.Buffer) error {
-	keys := e.Keys()
-	return writeObject(buf, e.fields, keys, 0)
+	var stack [64]field
+	fs := append(stack[:0], e.fields...)
+	slices.SortFunc(fs, func(a, b field) int { return ComparePaths(a.key, b.key) })
+	return e.writeObject(buf, fs, 0)
 }
 
-// writeObject writes keys[..] (sorted, all sharing the parent prefix of
+// writeObject writes fs[..] (sorted, all sharing the parent prefix of
 // length plen) as one JSON object.
-func writeObject(buf *bytes.Buffer, fields map[string]any, keys []string, plen int) error {
+func (e *Event) writeObject(buf *bytes.Buffer, fs []field, plen int) error {
 	buf.WriteByte('{')
 	first := true
-	for i := 0; i < len(keys); {
-		rest := keys[i][plen:]
+	for i := 0; i < len(fs); {
+		rest := fs[i].key[plen:]
 		seg, _, nested := strings.Cut(rest, ".")
 		// Group every key that continues below this segment.
 		j := i
 		if !nested {
 			j = i + 1
 		}
-		for j < len(keys) && strings.HasPrefix(keys[j][plen:], seg+".") {
+		for j < len(fs) && hasSegment(fs[j].key[plen:], seg) {
 			j++
 		}
 		if !first {
@@ -54,8 +56,8 @@ func writeObject(buf *bytes.Buffer, fields map[string]any, keys []string, plen i
 		if !nested && j == i+1 {
 			writeString(buf, seg)
 			buf.WriteByte(':')
-			if err := writeValue(buf, fields[keys[i]]); err != nil {
-				return fmt.Errorf("field %s: %w", keys[i], err)
+			if err := writeValue(buf, e.value(fs[i].ref)); err != nil {
+				return fmt.Errorf("field %s: %w", fs[i].key, err)
 			}
 			i = j
 			continue
@@ -68,10 +70,10 @@ func writeObject(buf *bytes.Buffer, fields map[string]any, keys []string, plen i
 				if k > i {
 					buf.WriteByte(',')
 				}
-				writeString(buf, keys[k][plen:])
+				writeString(buf, fs[k].key[plen:])
 				buf.WriteByte(':')
-				if err := writeValue(buf, fields[keys[k]]); err != nil {
-					return fmt.Errorf("field %s: %w", keys[k], err)
+				if err := writeValue(buf, e.value(fs[k].ref)); err != nil {
+					return fmt.Errorf("field %s: %w", fs[k].key, err)
 				}
 			}
 			i = j
@@ -79,13 +81,18 @@ func writeObject(buf *bytes.Buffer, fields map[string]any, keys []string, plen i
 		}
 		writeString(buf, seg)
 		buf.WriteByte(':')
-		if err := writeObject(buf, fields, keys[i:j], plen+len(seg)+1); err != nil {
+		if err := e.writeObject(buf, fs[i:j], plen+len(seg)+1); err != nil {
 			return err
 		}
 		i = j
 	}
 	buf.WriteByte('}')
 	return nil
+}
+
+// hasSegment reports whether key starts with seg followed by a dot.
+func hasSegment(key, seg string) bool {
+	return len(key) > len(seg) && key[len(seg)] == '.' && key[:len(seg)] == seg
 }
 
 func writeValue(buf *bytes.Buffer, v any) error {
@@ -220,16 +227,10 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&m); err != nil {
 		return fmt.Errorf("decode event json: %w", err)
 	}
-	if e.fields == nil {
-		e.fields = make(map[string]any, len(m)*2)
-	}
-	flattenInto(e.fields, "", false, m)
-	for k, v := range e.fields {
-		e.fields[k] = fromJSON(v)
-	}
-	if s, ok := e.fields[Timestamp].(string); ok {
+	e.flatten("", false, m, true)
+	if s, ok := e.get(Timestamp).(string); ok {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			e.fields[Timestamp] = t.UTC()
+			e.SetTimestamp(t)
 		}
 	}
 	return nil

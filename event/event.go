@@ -56,24 +56,31 @@ const (
 	ObserverIngressZone = "observer.ingress.zone"
 )
 
-// Event is one normalized event. The zero value is not usable; call New.
+// Event is one normalized event: its fields in the order they were first
+// set, indexed by key (store.go). Call New; the zero value is an empty
+// event too. An Event is not safe for concurrent modification.
 type Event struct {
-	fields map[string]any
+	fields []field
+	index  []uint32
+	shift  uint8 // log2(len(index))
+	// strs, ints, times, lists and anys are the slabs of values, bytes
+	// the bytes of strings the event builds (box.go).
+	strs  []string
+	ints  []int64
+	times []time.Time
+	lists [][]string
+	anys  []any
+	bytes []byte
 }
 
 // New returns an empty event with room for n fields.
-func New(n int) *Event {
-	if n < 8 {
-		n = 8
-	}
-	return &Event{fields: make(map[string]any, n)}
-}
+func New(n int) *Event { return newEvent(n) }
 
 // FromMap returns an event holding the flattened contents of m (nested
 // objects become dotted keys).
 func FromMap(m map[string]any) *Event {
 	e := New(len(m) * 2)
-	flattenInto(e.fields, "", false, m)
+	e.flatten("", false, m, false)
 	return e
 }
 
@@ -82,24 +89,30 @@ func (e *Event) Len() int { return len(e.fields) }
 
 // Get returns the value of key.
 func (e *Event) Get(key string) (any, bool) {
-	v, ok := e.fields[key]
-	return v, ok
+	if p := e.lookup(key); p >= 0 {
+		return e.value(e.fields[p].ref), true
+	}
+	return nil, false
 }
 
 // Has reports whether key is set.
-func (e *Event) Has(key string) bool {
-	_, ok := e.fields[key]
-	return ok
-}
+func (e *Event) Has(key string) bool { return e.lookup(key) >= 0 }
 
 // String returns the value of key as a string: strings as they are, numbers
 // and booleans formatted, times in RFC 3339; lists and objects yield false.
 func (e *Event) String(key string) (string, bool) {
-	v, ok := e.fields[key]
-	if !ok {
+	p := e.lookup(key)
+	if p < 0 {
 		return "", false
 	}
-	return Stringify(v)
+	switch r := e.fields[p].ref; r & 0xff {
+	case kindString:
+		return e.strs[r>>8], true
+	case kindEmpty:
+		return "", true
+	default:
+		return Stringify(e.value(r))
+	}
 }
 
 // Str is String without the flag.
@@ -127,7 +140,7 @@ func Stringify(v any) (string, bool) {
 
 // Int returns the value of key as an integer, parsing strings.
 func (e *Event) Int(key string) (int64, bool) {
-	switch x := e.fields[key].(type) {
+	switch x := e.get(key).(type) {
 	case int64:
 		return x, true
 	case float64:
@@ -143,7 +156,7 @@ func (e *Event) Int(key string) (int64, bool) {
 
 // Time returns the value of key as a time (for @timestamp and other dates).
 func (e *Event) Time(key string) (time.Time, bool) {
-	switch x := e.fields[key].(type) {
+	switch x := e.get(key).(type) {
 	case time.Time:
 		return x, true
 	case string:
@@ -160,26 +173,73 @@ func (e *Event) Timestamp() time.Time {
 }
 
 // SetTimestamp sets @timestamp (in UTC).
-func (e *Event) SetTimestamp(t time.Time) { e.fields[Timestamp] = t.UTC() }
+func (e *Event) SetTimestamp(t time.Time) { e.put(Timestamp, e.timeRef(t.UTC())) }
+
+// SetTime sets key to t as it is (SetTimestamp converts to UTC).
+func (e *Event) SetTime(key string, t time.Time) { e.put(key, e.timeRef(t)) }
 
 // Set sets key to v, normalising numeric types; a nil v deletes the key.
+// SetString, SetInt and SetTime store those types without the allocation
+// that converting them to an interface costs the caller.
 func (e *Event) Set(key string, v any) {
 	if v == nil {
-		delete(e.fields, key)
+		e.remove(key)
 		return
 	}
-	e.fields[key] = normalize(v)
+	e.put(key, e.refOf(normalize(v)))
 }
 
 // SetString sets key to s unless s is empty.
 func (e *Event) SetString(key, s string) {
 	if s != "" {
-		e.fields[key] = s
+		e.put(key, e.strRef(s))
 	}
 }
 
+// Key is a field name with its hash computed once, for code that sets the
+// same fields in every event (parse.Target holds one).
+type Key struct {
+	name string
+	hash uint64
+}
+
+// NewKey returns the key of the field name.
+func NewKey(name string) Key { return Key{name, hashKey(name)} }
+
+// Name returns the field name.
+func (k Key) Name() string { return k.name }
+
+// SetStringKey is SetString for a Key.
+func (e *Event) SetStringKey(k Key, s string) {
+	if s != "" {
+		e.putHashed(k.name, k.hash, e.strRef(s))
+	}
+}
+
+// SetIntKey is SetInt for a Key.
+func (e *Event) SetIntKey(k Key, n int64) { e.putHashed(k.name, k.hash, e.intRef(n)) }
+
+// PutString sets key to s, even when s is empty.
+func (e *Event) PutString(key, s string) { e.put(key, e.strRef(s)) }
+
+// SetList sets key to a list of vals (an empty list when there are none),
+// copied into the event's string slab: e.SetList(k, "a") costs no
+// allocation where e.Set(k, []string{"a"}) costs two.
+func (e *Event) SetList(key string, vals ...string) {
+	n, at := len(vals), len(e.strs)
+	var l []string
+	if n > 0 && cap(e.strs)-at >= n {
+		e.strs = e.strs[:at+n]
+		l = e.strs[at : at+n : at+n] // full: appending moves it
+	} else {
+		l = make([]string, n)
+	}
+	copy(l, vals)
+	e.put(key, e.listRef(l))
+}
+
 // Delete removes key.
-func (e *Event) Delete(key string) { delete(e.fields, key) }
+func (e *Event) Delete(key string) { e.remove(key) }
 
 // AppendUnique adds s to the string list at key if it is not there yet (for
 // related.* fields). An existing scalar string is turned into a list.
@@ -187,33 +247,39 @@ func (e *Event) AppendUnique(key, s string) {
 	if s == "" {
 		return
 	}
-	switch x := e.fields[key].(type) {
-	case nil:
-		e.fields[key] = []string{s}
-	case []string:
-		if !slices.Contains(x, s) {
-			e.fields[key] = append(x, s)
+	p := e.lookup(key)
+	if p < 0 {
+		e.put(key, e.listRef(e.newList(s)))
+		return
+	}
+	f := &e.fields[p]
+	switch f.ref & 0xff {
+	case kindList:
+		if x := e.lists[f.ref>>8]; !slices.Contains(x, s) {
+			f.ref = e.listRef(append(x, s))
 		}
-	case string:
-		if x != s {
-			e.fields[key] = []string{x, s}
+	case kindString:
+		if x := e.strs[f.ref>>8]; x != s {
+			f.ref = e.listRef(append(e.newList(x), s))
 		}
-	case []any:
-		for _, v := range x {
-			if v == s {
-				return
+	case kindAny:
+		if x, ok := e.anys[f.ref>>8].([]any); ok {
+			for _, v := range x {
+				if v == s {
+					return
+				}
 			}
+			f.ref = e.refOf(append(x, s))
 		}
-		e.fields[key] = append(x, s)
 	}
 }
 
 // Keys returns the keys in path order: segment by segment, so that "a",
 // "a.b" and "a.b.c" sort before "a-c" and every object's keys are contiguous.
 func (e *Event) Keys() []string {
-	keys := make([]string, 0, len(e.fields))
-	for k := range e.fields {
-		keys = append(keys, k)
+	keys := make([]string, len(e.fields))
+	for i := range e.fields {
+		keys[i] = e.fields[i].key
 	}
 	slices.SortFunc(keys, ComparePaths)
 	return keys
@@ -241,10 +307,13 @@ func ComparePaths(a, b string) int {
 	return len(a) - len(b)
 }
 
-// Range calls fn for every field in unspecified order until fn returns false.
+// Range calls fn for every field, in the order the fields were first set,
+// until fn returns false. fn may set fields (a field it adds may or may not
+// be visited) but must not delete any.
 func (e *Event) Range(fn func(key string, value any) bool) {
-	for k, v := range e.fields {
-		if !fn(k, v) {
+	for i := 0; i < len(e.fields); i++ {
+		f := e.fields[i]
+		if !fn(f.key, e.value(f.ref)) {
 			return
 		}
 	}
@@ -254,14 +323,14 @@ func (e *Event) Range(fn func(key string, value any) bool) {
 // nested objects inside lists are shared).
 func (e *Event) Clone() *Event {
 	c := New(len(e.fields))
-	for k, v := range e.fields {
-		switch x := v.(type) {
+	for _, f := range e.fields {
+		switch x := e.value(f.ref).(type) {
 		case []string:
-			c.fields[k] = slices.Clone(x)
+			c.put(f.key, c.listRef(slices.Clone(x)))
 		case []any:
-			c.fields[k] = slices.Clone(x)
+			c.put(f.key, c.refOf(slices.Clone(x)))
 		default:
-			c.fields[k] = v
+			c.put(f.key, c.refOf(x))
 		}
 	}
 	return c
@@ -299,8 +368,18 @@ func normalize(v any) any {
 	return v
 }
 
-func flattenInto(dst map[string]any, prefix string, nested bool, m map[string]any) {
-	for k, v := range m {
+// flatten sets the leaves of m under prefix (nested objects become dotted
+// keys), in key order so that the fields' order does not depend on map
+// iteration; fromJSON converts the values of a decoded document first.
+func (e *Event) flatten(prefix string, nested bool, m map[string]any, json bool) {
+	var buf [24]string
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := m[k]
 		key := k
 		if nested {
 			key = prefix + "." + k
@@ -309,12 +388,15 @@ func flattenInto(dst map[string]any, prefix string, nested bool, m map[string]an
 			if len(sub) == 0 {
 				continue
 			}
-			flattenInto(dst, key, true, sub)
+			e.flatten(key, true, sub, json)
 			continue
 		}
 		if v == nil {
 			continue
 		}
-		dst[key] = normalize(v)
+		if json {
+			v = fromJSON(v)
+		}
+		e.put(key, e.refOf(normalize(v)))
 	}
 }

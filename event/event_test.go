@@ -113,3 +113,46 @@ func BenchmarkMarshal(b *testing.B) {
 		}
 	}
 }
+
+// benchEventJSON is a normalized firewall event as the store keeps it.
+const benchEventJSON = `{"@timestamp":"2024-05-02T02:51:55.421843994Z","destination":{"address":"172.16.5.9","bytes":345678,"geo":{"country_name":"China"},"ip":"172.16.5.9","packets":300,"port":443},"event":{"action":"accept","category":"traffic","code":"0000000013","dataset":"traffic:forward","duration":180000000000,"original":"<189>date=2024-05-02 time=10:51:55 devname=\"FGT-HIS-01\" srcip=10.20.30.40 dstip=172.16.5.9","outcome":"success","timezone":"+0800"},"log":{"level":"notice","syslog":{"facility":{"code":23,"name":"local7"},"priority":189,"severity":{"code":5,"name":"notice"}}},"message":"date=2024-05-02 time=10:51:55","network":{"application":"HTTPS.BROWSER","bytes":369134,"protocol":"https","session_id":"1234567","transport":"tcp"},"observer":{"hostname":"FGT-HIS-01","name":"root","product":"FortiGate","serial_number":"FG100FTK20000001","type":"firewall","vendor":"Fortinet"},"related":{"hosts":["FGT-HIS-01"],"ip":["10.20.30.40","172.16.5.9"]},"rule":{"category":"Web.Client","id":"12","ruleset":"policy"},"source":{"address":"10.20.30.40","bytes":23456,"ip":"10.20.30.40","nat":{"ip":"203.0.113.5","port":51234},"packets":120,"port":51234}}`
+
+func BenchmarkMarshalEvent(b *testing.B) {
+	e, err := Parse([]byte(benchEventJSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalEvent(b *testing.B) {
+	in := []byte(benchEventJSON)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGet reads the fields detection rules read most.
+func BenchmarkGet(b *testing.B) {
+	e, err := Parse([]byte(benchEventJSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := []string{"source.ip", "destination.port", "event.action", "user.name", "process.command_line", "observer.vendor", "event.category"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, k := range keys {
+			if v, ok := e.Get(k); ok && v == nil {
+				b.Fatal(k)
+			}
+		}
+	}
+}

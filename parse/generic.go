@@ -133,6 +133,13 @@ func GenericCEF(r *Record, e *event.Event) {
 				SetURL(e, "url", p.Value)
 				continue
 			}
+			if t == "network.transport" {
+				if n, ok := ianaProtocols[p.Value]; ok {
+					// A protocol number: its name. Names are kept as sent.
+					e.Set(t, n)
+					continue
+				}
+			}
 			Set(e, t, p.Value)
 		}
 	}

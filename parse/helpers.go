@@ -180,6 +180,14 @@ var ianaProtocols = map[string]string{"1": "icmp", "2": "igmp", "6": "tcp", "17"
 // TransportName returns the transport name of an IANA protocol number or
 // name ("6" and "TCP" both give "tcp").
 func TransportName(p string) string {
+	switch p { // the common ones without the map
+	case "6":
+		return "tcp"
+	case "17":
+		return "udp"
+	case "1":
+		return "icmp"
+	}
 	if n, ok := ianaProtocols[p]; ok {
 		return n
 	}

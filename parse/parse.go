@@ -85,6 +85,12 @@ type Record struct {
 	Hint Hint
 	// Now is the reference time: Hint.ReceivedAt or the parser's clock.
 	Now time.Time
+
+	// header backs Syslog and pairs the key=value fields, so that a record
+	// (and, when Parser.Parse reuses it, the next one) splits without
+	// allocating them.
+	header syslog.Message
+	pairs  format.Pairs
 }
 
 // Location returns the device time zone (UTC when not hinted).
@@ -134,7 +140,9 @@ type Vendor struct {
 	// chosen by hint.
 	Detect func(r *Record) bool
 	// Normalize fills e from r. Common fields (event.original, message, the
-	// syslog header, @timestamp fallback) are set before it runs.
+	// syslog header, @timestamp fallback) are set before it runs. The
+	// record is reused once Normalize returns: e may hold its strings but
+	// nothing must keep r, its Syslog header or its Pairs slice.
 	Normalize func(r *Record, e *event.Event) error
 	// Verified says which real samples the normalizer was checked against.
 	Verified string

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"bianque"
@@ -28,6 +30,26 @@ type Options struct {
 type Parser struct {
 	reg  *Registry
 	opts Options
+	// hinted caches the last vendor hint resolved: a registry only gains
+	// names, so a name once found keeps its vendor.
+	hinted atomic.Pointer[hintedVendor]
+}
+
+type hintedVendor struct {
+	name string
+	v    *Vendor
+}
+
+// lookup resolves a vendor hint.
+func (p *Parser) lookup(name string) (*Vendor, bool) {
+	if h := p.hinted.Load(); h != nil && h.name == name {
+		return h.v, true
+	}
+	v, ok := p.reg.Lookup(name)
+	if ok {
+		p.hinted.Store(&hintedVendor{name, v})
+	}
+	return v, ok
 }
 
 // NewParser returns a parser over reg.
@@ -53,22 +75,53 @@ var ErrEmpty = errors.New("empty message")
 // error wrapped, and the event (with the common fields) is still returned
 // so the caller can store it as a dead letter with the reason.
 func (p *Parser) Parse(raw []byte, hint Hint) (*event.Event, error) {
-	rec, v, err := p.Split(raw, hint)
+	rec := recordPool.Get().(*Record)
+	defer releaseRecord(rec)
+	v, err := p.split(rec, raw, hint)
 	if err != nil {
 		return nil, err
 	}
 	return p.Normalize(rec, v)
 }
 
+// recordPool holds records for Parse to reuse, with their key=value slices.
+var recordPool = sync.Pool{New: func() any { return new(Record) }}
+
+// maxPooledPairs bounds the key=value slice a pooled record keeps.
+const maxPooledPairs = 256
+
+// releaseRecord returns rec to the pool. Only the fields split sets
+// conditionally are reset: clearing the whole record (or its pairs) would
+// cost a write barrier per pointer while the collector marks, and the
+// strings it keeps until the next message overwrites them are one
+// message's.
+func releaseRecord(rec *Record) {
+	if cap(rec.pairs) > maxPooledPairs {
+		rec.pairs = nil
+	}
+	rec.Syslog, rec.CEF, rec.LEEF, rec.Pairs, rec.JSON, rec.CSV, rec.Access = nil, nil, nil, nil, nil, nil, nil
+	recordPool.Put(rec)
+}
+
 // Split decodes raw and splits it into a Record, and picks the vendor (nil
 // when none claims it).
 func (p *Parser) Split(raw []byte, hint Hint) (*Record, *Vendor, error) {
+	rec := new(Record)
+	v, err := p.split(rec, raw, hint)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, v, nil
+}
+
+// split is Split into rec, a new record or one releaseRecord reset.
+func (p *Parser) split(rec *Record, raw []byte, hint Hint) (*Vendor, error) {
 	var v *Vendor
 	if hint.Vendor != "" {
 		var ok bool
-		v, ok = p.reg.Lookup(hint.Vendor)
+		v, ok = p.lookup(hint.Vendor)
 		if !ok {
-			return nil, nil, bianque.Errorf(bianque.EINVALID, "unknown vendor %q (see --list-vendors)", hint.Vendor)
+			return nil, bianque.Errorf(bianque.EINVALID, "unknown vendor %q (see --list-vendors)", hint.Vendor)
 		}
 	}
 	fallback := ""
@@ -77,13 +130,13 @@ func (p *Parser) Split(raw []byte, hint Hint) (*Record, *Vendor, error) {
 	}
 	s, err := Decode(raw, hint.Charset, fallback)
 	if err != nil {
-		return nil, nil, bianque.WrapError(bianque.EINVALID, err, "decode message")
+		return nil, bianque.WrapError(bianque.EINVALID, err, "decode message")
 	}
-	s = strings.TrimRight(s, "\r\n\x00")
+	s = trimEnd(s)
 	if strings.TrimSpace(s) == "" {
-		return nil, nil, bianque.WrapError(bianque.EINVALID, ErrEmpty, "parse")
+		return nil, bianque.WrapError(bianque.EINVALID, ErrEmpty, "parse")
 	}
-	rec := &Record{Original: s, Hint: hint, Now: hint.ReceivedAt}
+	rec.Original, rec.Hint, rec.Now, rec.Body, rec.Format = s, hint, hint.ReceivedAt, "", FormatAuto
 	if rec.Now.IsZero() {
 		rec.Now = p.opts.Clock.Now()
 	}
@@ -91,7 +144,7 @@ func (p *Parser) Split(raw []byte, hint Hint) (*Record, *Vendor, error) {
 	if v == nil {
 		v, _ = p.reg.Detect(rec)
 	}
-	return rec, v, nil
+	return v, nil
 }
 
 // SplitRecord fills the syslog header, body and payload fields of a record
@@ -101,7 +154,8 @@ func SplitRecord(rec *Record) {
 	rec.Body = s
 	f := rec.Hint.Format
 	if f != FormatJSON && f != FormatXML && f != FormatW3C && !startsJSON(s) {
-		if m, err := syslog.Parse(s, syslog.Options{Location: rec.Location(), Reference: rec.Now}); err == nil && (m.HasPriority || m.HasTimestamp) {
+		m := &rec.header
+		if ok, err := syslog.ParseTo(m, s, syslog.Options{Location: rec.Location(), Reference: rec.Now}); ok && err == nil && (m.HasPriority || m.HasTimestamp) {
 			rec.Syslog = m
 			rec.Body = m.Message
 		}
@@ -143,7 +197,12 @@ func SplitRecord(rec *Record) {
 			rec.Format = FormatText
 		}
 	case FormatKV:
-		rec.Pairs = format.ParseKV(body, format.KVOptions{}, make(format.Pairs, 0, strings.Count(body, "=")+4))
+		dst := rec.pairs[:0] // a pooled record's, grown by appending if short
+		if cap(dst) == 0 {
+			dst = make(format.Pairs, 0, strings.Count(body, "=")+4)
+		}
+		rec.Pairs = format.ParseKV(body, format.KVOptions{}, dst)
+		rec.pairs = rec.Pairs
 	case FormatCSV:
 		rec.CSV = format.SplitCSV(body, ',', nil)
 	case FormatAccess:
@@ -166,14 +225,40 @@ func SplitRecord(rec *Record) {
 	}
 }
 
+// trimBlanks drops leading spaces and tabs.
+func trimBlanks(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return s[i:]
+}
+
+// trimEnd drops the line ends and NULs a message ends with.
+func trimEnd(s string) string {
+	n := len(s)
+	for n > 0 && (s[n-1] == '\n' || s[n-1] == '\r' || s[n-1] == 0) {
+		n--
+	}
+	return s[:n]
+}
+
 func startsJSON(s string) bool {
-	s = strings.TrimLeft(s, " \t\ufeff")
+	for {
+		if len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+			s = s[1:]
+		} else if strings.HasPrefix(s, "\ufeff") {
+			s = s[3:]
+		} else {
+			break
+		}
+	}
 	return strings.HasPrefix(s, "{")
 }
 
 // DetectFormat guesses the payload format of body.
 func DetectFormat(body string) Format {
-	b := strings.TrimLeft(body, " \t")
+	b := trimBlanks(body)
 	switch {
 	case b == "":
 		return FormatText
@@ -181,9 +266,9 @@ func DetectFormat(body string) Format {
 		return FormatJSON
 	case strings.HasPrefix(b, "<Event") || strings.HasPrefix(b, "<?xml"):
 		return FormatXML
-	case format.FindCEF(b) >= 0 && format.FindCEF(b) < 64:
+	case isCEFAt(b):
 		return FormatCEF
-	case strings.HasPrefix(b, "LEEF:") || (format.FindLEEF(b) >= 0 && format.FindLEEF(b) < 64):
+	case strings.HasPrefix(b, "LEEF:") || strings.Contains(b[:min(len(b), 68)], "LEEF:"):
 		return FormatLEEF
 	case strings.HasPrefix(b, "0|") && strings.Count(b, "|") >= 7:
 		return FormatCEF
@@ -200,6 +285,13 @@ func DetectFormat(body string) Format {
 		return FormatCSV
 	}
 	return FormatText
+}
+
+// isCEFAt reports whether a CEF header starts within the first 64 bytes;
+// only the head is searched, so long messages of other formats cost nothing.
+func isCEFAt(b string) bool {
+	i := format.FindCEF(b[:min(len(b), 96)])
+	return i >= 0 && i < 64
 }
 
 // looksLikeCSV wants at least eight short comma-separated fields up front.
@@ -222,10 +314,24 @@ func looksLikeCSV(b string) bool {
 	return n >= 8
 }
 
+// indexSpaceBracket is strings.Index(s, " ["), searching for the rarer '['.
+func indexSpaceBracket(s string) int {
+	for off := 0; ; {
+		j := strings.IndexByte(s[off:], '[')
+		if j < 0 {
+			return -1
+		}
+		if j += off; j > 0 && s[j-1] == ' ' {
+			return j - 1
+		}
+		off = j + 1
+	}
+}
+
 // looksLikeAccessLog spots `... - user [dd/Mon/yyyy:hh:mm:ss zone] "`.
 func looksLikeAccessLog(b string) bool {
-	i := strings.Index(b, " [")
-	if i < 0 || i > 200 || i+30 > len(b) {
+	i := indexSpaceBracket(b[:min(len(b), 202)])
+	if i < 0 || i+30 > len(b) {
 		return false
 	}
 	t := b[i+2:]
@@ -239,20 +345,14 @@ func looksLikeAccessLog(b string) bool {
 func (p *Parser) Normalize(rec *Record, v *Vendor) (*event.Event, error) {
 	e := event.New(48)
 	if !p.opts.DropOriginal {
-		e.Set(event.EventOriginal, rec.Original)
+		e.SetStringKey(keyOriginal, rec.Original)
 	}
 	SetCommon(rec, e)
 	var err error
 	if v != nil {
-		if v.Observer.Vendor != "" {
-			e.Set(event.ObserverVendor, v.Observer.Vendor)
-		}
-		if v.Observer.Product != "" {
-			e.Set(event.ObserverProduct, v.Observer.Product)
-		}
-		if v.Observer.Type != "" {
-			e.Set(event.ObserverType, v.Observer.Type)
-		}
+		e.SetStringKey(keyObserverVendor, v.Observer.Vendor)
+		e.SetStringKey(keyObserverProduct, v.Observer.Product)
+		e.SetStringKey(keyObserverType, v.Observer.Type)
 		err = v.Normalize(rec, e)
 		if err != nil {
 			err = fmt.Errorf("normalize %s: %w", v.ID, err)
@@ -270,35 +370,45 @@ func (p *Parser) Normalize(rec *Record, v *Vendor) (*event.Event, error) {
 	return e, err
 }
 
+// Keys of the fields every event gets, hashed once.
+var (
+	keyOriginal        = event.NewKey(event.EventOriginal)
+	keyMessage         = event.NewKey(event.Message)
+	keyObserverVendor  = event.NewKey(event.ObserverVendor)
+	keyObserverProduct = event.NewKey(event.ObserverProduct)
+	keyObserverType    = event.NewKey(event.ObserverType)
+	keyPriority        = event.NewKey("log.syslog.priority")
+	keyFacilityCode    = event.NewKey("log.syslog.facility.code")
+	keySeverityCode    = event.NewKey("log.syslog.severity.code")
+	keyFacilityName    = event.NewKey("log.syslog.facility.name")
+	keySeverityName    = event.NewKey("log.syslog.severity.name")
+)
+
 // SetCommon sets what every event gets from its record: the message, the
 // syslog header (log.syslog.*), @timestamp from the header, and the sender.
 func SetCommon(rec *Record, e *event.Event) {
-	e.Set(event.Message, rec.Body)
+	if rec.Body == "" {
+		e.Set(event.Message, "")
+	} else {
+		e.SetStringKey(keyMessage, rec.Body)
+	}
 	if m := rec.Syslog; m != nil {
 		if m.HasPriority {
-			e.Set("log.syslog.priority", int64(m.Priority))
-			e.Set("log.syslog.facility.code", int64(m.Facility()))
-			e.Set("log.syslog.severity.code", int64(m.Severity()))
+			e.SetIntKey(keyPriority, int64(m.Priority))
+			e.SetIntKey(keyFacilityCode, int64(m.Facility()))
+			e.SetIntKey(keySeverityCode, int64(m.Severity()))
 			if f := m.Facility(); int(f) < len(syslog.FacilityNames) {
-				e.Set("log.syslog.facility.name", syslog.FacilityNames[f])
+				e.SetStringKey(keyFacilityName, syslog.FacilityNames[f])
 			}
-			e.Set("log.syslog.severity.name", syslog.SeverityNames[m.Severity()])
+			e.SetStringKey(keySeverityName, syslog.SeverityNames[m.Severity()])
 		}
 		if m.Format == syslog.FormatRFC5424 {
-			e.Set("log.syslog.version", strconv.Itoa(int(m.Version)))
+			e.SetString("log.syslog.version", strconv.Itoa(int(m.Version)))
 		}
-		if m.Hostname != "" {
-			e.Set("log.syslog.hostname", m.Hostname)
-		}
-		if m.Appname != "" {
-			e.Set("log.syslog.appname", m.Appname)
-		}
-		if m.ProcID != "" {
-			e.Set("log.syslog.procid", m.ProcID)
-		}
-		if m.MsgID != "" {
-			e.Set("log.syslog.msgid", m.MsgID)
-		}
+		e.SetString("log.syslog.hostname", m.Hostname)
+		e.SetString("log.syslog.appname", m.Appname)
+		e.SetString("log.syslog.procid", m.ProcID)
+		e.SetString("log.syslog.msgid", m.MsgID)
 		if len(m.StructuredData) > 0 {
 			sd := make(map[string]any, len(m.StructuredData))
 			for _, el := range m.StructuredData {

@@ -22,13 +22,14 @@ func Set(e *event.Event, key, val string) bool {
 		return false
 	}
 	f, ok := ecs.Lookup(key)
-	return setTyped(e, key, f, ok, val)
+	return setTyped(e, event.NewKey(key), f, ok, val)
 }
 
 // Target is a field name with its ECS definition looked up once, for
 // normalizers that set the same fields for every message.
 type Target struct {
 	Name  string
+	key   event.Key
 	field ecs.Field
 	isECS bool
 }
@@ -36,7 +37,7 @@ type Target struct {
 // NewTarget looks up the ECS definition of name.
 func NewTarget(name string) Target {
 	f, ok := ecs.Lookup(name)
-	return Target{Name: name, field: f, isECS: ok}
+	return Target{Name: name, key: event.NewKey(name), field: f, isECS: ok}
 }
 
 // Targets builds targets for names.
@@ -53,24 +54,25 @@ func (t Target) Set(e *event.Event, val string) bool {
 	if val == "" || val == "-" {
 		return false
 	}
-	return setTyped(e, t.Name, t.field, t.isECS, val)
+	return setTyped(e, t.key, t.field, t.isECS, val)
 }
 
-func setTyped(e *event.Event, key string, f ecs.Field, ok bool, val string) bool {
+func setTyped(e *event.Event, k event.Key, f ecs.Field, ok bool, val string) bool {
+	key := k.Name()
 	if !ok {
-		e.Set(key, val)
+		e.SetStringKey(k, val)
 		return true
 	}
 	var v any
 	switch f.Type {
 	case ecs.Long:
-		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
-		if err != nil {
-			fl, ferr := strconv.ParseFloat(strings.TrimSpace(val), 64)
-			if ferr != nil || fl != math.Trunc(fl) || math.IsInf(fl, 0) {
-				return false
-			}
-			n = int64(fl)
+		n, ok := parseLong(val)
+		if !ok {
+			return false
+		}
+		if !f.Array {
+			e.SetIntKey(k, n)
+			return true
 		}
 		v = n
 	case ecs.Float:
@@ -91,6 +93,10 @@ func setTyped(e *event.Event, key string, f ecs.Field, ok bool, val string) bool
 			return false
 		}
 		val = canonicalIP(a, val)
+		if !f.Array {
+			e.SetStringKey(k, val)
+			return true
+		}
 		v = val
 	case ecs.Date:
 		t, ok := ParseTime(val, time.UTC)
@@ -99,6 +105,10 @@ func setTyped(e *event.Event, key string, f ecs.Field, ok bool, val string) bool
 		}
 		v = t.UTC()
 	default:
+		if !f.Array {
+			e.SetStringKey(k, val)
+			return true
+		}
 		v = val
 	}
 	if f.Array {
@@ -260,6 +270,12 @@ func ParseTime(s string, loc *time.Location) (time.Time, bool) {
 		return ParseEpoch(s)
 	}
 	for _, l := range timeLayouts {
+		// A layout that starts with the year needs its separator right
+		// after four characters; skipping the ones that cannot match saves
+		// the error each failed attempt allocates.
+		if len(l) > 4 && l[:4] == "2006" && (len(s) < 5 || s[4] != l[4]) {
+			continue
+		}
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, true
 		}

@@ -466,9 +466,6 @@ func TestViewsCoverageAndCheck(t *testing.T) {
 // process-creation rules.
 func TestSigmaHQCorpusAlert(t *testing.T) {
 	corp := testutil.Corpora(t)
-	if testing.Short() {
-		t.Skip("loads 1,400 SigmaHQ rules; the other tests cover the wiring")
-	}
 	var cases struct {
 		Cases []struct {
 			RuleID    string `json:"rule_id"`

@@ -176,7 +176,7 @@ var observers = map[string]observerWant{
 	"Linux/linux":                delegated("Linux syslog (sshd, cron)"),
 	"Microsoft/windows_eventlog": delegated("Windows event log"),
 	"nginx/nginx":                delegated("nginx error log"),
-	"Ruijie/poe":                 {vendors: []string{""}, products: []string{""}, reason: "IOS-style %SYS-5-CONFIG_I record, indistinguishable from Cisco IOS: read with the ruijie hint (TestCNHint)"},
+	"Ruijie/poe":                 {vendors: []string{"", "Cisco"}, products: []string{"", "ios"}, reason: "IOS-style %SYS-5-CONFIG_I record, indistinguishable from Cisco IOS (detected as such): read with the ruijie hint (TestCNHint)"},
 	"Ruijie/rg-ws6008":           {vendors: []string{""}, products: []string{""}, reason: "IOS-style %CLI-5-CONFIG record: read with the ruijie hint (TestCNHint)"},
 }
 

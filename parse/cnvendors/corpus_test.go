@@ -59,7 +59,7 @@ func loadCNCorpus(t testing.TB) []cnCase {
 		cnCases = m.Cases
 	})
 	if os.IsNotExist(cnErr) {
-		t.Skipf("logs-cn corpus not available: %v", cnErr)
+		t.Fatalf("logs-cn corpus: %v", cnErr)
 	}
 	if cnErr != nil {
 		t.Fatalf("logs-cn manifest: %v", cnErr)

@@ -280,7 +280,7 @@ func TestClassifyAttack(t *testing.T) {
 func TestATTACKTable(t *testing.T) {
 	f, err := os.Open(filepath.Join(testutil.Corpora(t), "attack", "enterprise-techniques.csv"))
 	if err != nil {
-		t.Skipf("ATT&CK corpus not available: %v", err)
+		t.Fatalf("ATT&CK table of the corpora: %v", err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()

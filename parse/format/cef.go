@@ -122,9 +122,15 @@ func unescapeCEFHeader(s string) string {
 }
 
 // isKeyByte reports bytes allowed in a CEF/LEEF extension key.
-func isKeyByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-' || c == '[' || c == ']' || c == '@' || c == ':' || c == '/'
-}
+func isKeyByte(c byte) bool { return keyByteTab[c] }
+
+// keyByteTab marks the bytes isKeyByte accepts.
+var keyByteTab = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-' || c == '[' || c == ']' || c == '@' || c == ':' || c == '/'
+	}
+	return t
+}()
 
 // ParseSpacedKV parses "k1=v 1 k2=v2" where values may contain spaces and
 // a new field starts at a whitespace followed by key '='. Values are

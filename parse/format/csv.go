@@ -5,6 +5,9 @@ import "strings"
 // SplitCSV splits one CSV line on sep, honouring double-quoted fields with
 // "" escapes (RFC 4180). Unquoted fields share s's memory.
 func SplitCSV(s string, sep byte, dst []string) []string {
+	if dst == nil {
+		dst = make([]string, 0, countByte(s, sep)+1)
+	}
 	n := len(s)
 	p := 0
 	for {
@@ -49,3 +52,14 @@ func SplitCSV(s string, sep byte, dst []string) []string {
 		}
 	}
 }
+
+// countByte counts c in s.
+func countByte(s string, c byte) int { return strings.Count(s, byteStrings[c]) }
+
+// byteStrings holds the one-byte strings.
+var byteStrings = func() (t [256]string) {
+	for i := range t {
+		t[i] = string([]byte{byte(i)})
+	}
+	return t
+}()

@@ -1,6 +1,9 @@
 package format
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // KVOptions describes a key/value dialect.
 type KVOptions struct {
@@ -29,19 +32,52 @@ func ParseKV(s string, opts KVOptions, dst Pairs) Pairs {
 // spaceTab marks the bytes that separate fields in whitespace mode.
 var spaceTab = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
+// The scanning loops below read eight bytes at a time (SWAR): a word's
+// bytes that may stop the scan are flagged, the first flag is exact (later
+// ones may be false), and the byte loop after it decides. Bytes of 0x80 and
+// above (UTF-8) are never flagged.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// load8 reads s[i:i+8] as a little-endian word (the compiler merges the
+// byte loads into one).
+func load8(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// ctlMask flags the bytes of w below 0x21 (whitespace and control bytes).
+func ctlMask(w uint64) uint64 { return (w - lsb*0x21) &^ w & msb }
+
+// eqMask flags the bytes of w equal to the byte broadcast in c (c = lsb*b).
+func eqMask(w, c uint64) uint64 {
+	x := w ^ c
+	return (x - lsb) &^ x & msb
+}
+
 // parseKVSpace is the whitespace-separated dialect (the common case, kept
-// free of indirect calls).
+// free of calls but for the rare escaped value).
 func parseKVSpace(s string, assign byte, dst Pairs) Pairs {
 	n := len(s)
+	aw := lsb * uint64(assign)
 	p := 0
 	for p < n {
-		for p < n && spaceTab[s[p]] {
+		if spaceTab[s[p]] {
 			p++
-		}
-		if p >= n {
-			break
+			continue
 		}
 		ks := p
+		for p+8 <= n {
+			w := load8(s, p)
+			if m := ctlMask(w) | eqMask(w, aw); m != 0 {
+				p += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			p += 8
+		}
 		for p < n && s[p] != assign && !spaceTab[s[p]] {
 			p++
 		}
@@ -55,6 +91,15 @@ func parseKVSpace(s string, assign byte, dst Pairs) Pairs {
 			q := s[p]
 			p++
 			vs := p
+			qw := lsb * uint64(q)
+			for p+8 <= n {
+				w := load8(s, p)
+				if m := eqMask(w, qw) | eqMask(w, lsb*'\\'); m != 0 {
+					p += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				p += 8
+			}
 			escaped := false
 			for p < n && s[p] != q {
 				if s[p] == '\\' && p+1 < n {
@@ -63,23 +108,44 @@ func parseKVSpace(s string, assign byte, dst Pairs) Pairs {
 				}
 				p++
 			}
-			val := s[vs:min(p, n)]
+			val := s[vs:p]
 			if escaped {
 				val = unescapeQuoted(val, q)
 			}
 			p++ // closing quote
-			dst = append(dst, Pair{Key: key, Value: val})
+			dst = appendPair(dst, key, val)
 			for p < n && !spaceTab[s[p]] {
 				p++
 			}
 			continue
 		}
 		vs := p
+		for p+8 <= n {
+			if m := ctlMask(load8(s, p)); m != 0 {
+				p += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			p += 8
+		}
 		for p < n && !spaceTab[s[p]] {
 			p++
 		}
-		dst = append(dst, Pair{Key: key, Value: s[vs:p]})
+		dst = appendPair(dst, key, s[vs:p])
 	}
+	return dst
+}
+
+// appendPair appends key=val storing the two strings one by one: while
+// the collector marks, that costs two pointer barriers where appending a
+// Pair value copies it with a bulk barrier.
+func appendPair(dst Pairs, key, val string) Pairs {
+	if len(dst) == cap(dst) {
+		dst = append(dst, Pair{})
+	} else {
+		dst = dst[:len(dst)+1]
+	}
+	d := &dst[len(dst)-1]
+	d.Key, d.Value, d.Bare = key, val, false
 	return dst
 }
 
@@ -156,32 +222,52 @@ func unescapeQuoted(s string, q byte) string {
 // LooksLikeKV reports whether s reads as key=value fields: at least minPairs
 // tokens of the form key=... among its first fields, and most tokens so.
 func LooksLikeKV(s string, minPairs int) bool {
+	const maxWords = 16
 	pairs, words := 0, 0
+	n := len(s)
 	p := 0
-	for p < len(s) && words < 16 {
-		for p < len(s) && s[p] == ' ' {
+	for p < n && words < maxWords {
+		for p < n && s[p] == ' ' {
 			p++
 		}
-		if p >= len(s) {
+		if p >= n {
 			break
 		}
 		ks := p
-		for p < len(s) && isKeyByte(s[p]) && s[p] != ':' {
+		for p < n && kvKeyTab[s[p]] {
 			p++
 		}
 		words++
-		if p > ks && p < len(s) && s[p] == '=' {
+		if p > ks && p < n && s[p] == '=' {
 			pairs++
+			if pairs >= minPairs && 2*pairs >= maxWords {
+				return true // whatever the other words are
+			}
 			p++
-			if p < len(s) && s[p] == '"' {
+			if p < n && s[p] == '"' {
 				if j := strings.IndexByte(s[p+1:], '"'); j >= 0 {
 					p += j + 2
 				}
 			}
 		}
-		for p < len(s) && s[p] != ' ' {
+		for p+8 <= n {
+			if m := eqMask(load8(s, p), lsb*' '); m != 0 {
+				p += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			p += 8
+		}
+		for p < n && s[p] != ' ' {
 			p++
 		}
 	}
 	return pairs >= minPairs && pairs*2 >= words
 }
+
+// kvKeyTab marks the bytes of a key LooksLikeKV accepts: isKeyByte's but ':'.
+var kvKeyTab = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isKeyByte(byte(c)) && c != ':'
+	}
+	return t
+}()

@@ -19,24 +19,32 @@ type Options struct {
 // has neither a priority nor a leading timestamp yields ErrNoHeader.
 func Parse(s string, opts Options) (*Message, error) {
 	m := &Message{}
+	ok, err := ParseTo(m, s, opts)
+	if !ok {
+		return nil, err
+	}
+	return m, err
+}
+
+// ParseTo is Parse into m, which it overwrites: ok reports whether m holds
+// the result (with Strict5424, a partial one when err is not nil).
+func ParseTo(m *Message, s string, opts Options) (ok bool, err error) {
+	*m = Message{}
 	if is5424(s) {
 		ok, err := parse5424(s, m, RFC5424Options{Lenient: !opts.Strict5424})
 		if err == nil {
-			return m, nil
+			return true, nil
 		}
 		if opts.Strict5424 {
-			if ok {
-				return m, err
-			}
-			return nil, err
+			return ok, err
 		}
 		*m = Message{}
 	}
 	o := RFC3164Options{Location: opts.Location, Reference: opts.Reference}
 	if err := parse3164(s, m, &o); err != nil {
-		return nil, err
+		return false, err
 	}
-	return m, nil
+	return true, nil
 }
 
 // is5424 reports whether s starts with "<PRI>VERSION ".

@@ -107,13 +107,13 @@ func normalizeASA(r *parse.Record, e *event.Event) error {
 		e.Set("observer.product", "Adaptive Security Appliance")
 	}
 	e.Set("event.kind", "event")
-	e.Set("event.code", h.id)
-	e.Set("event.severity", int64(h.severity))
+	e.PutString("event.code", h.id)
+	e.SetInt("event.severity", int64(h.severity))
 	if h.severity >= 0 && h.severity < len(asaLevels) {
-		e.Set("log.level", asaLevels[h.severity])
+		e.PutString("log.level", asaLevels[h.severity])
 	}
 	if h.suffix != "" {
-		e.Set("cisco.asa.suffix", h.suffix)
+		e.PutString("cisco.asa.suffix", h.suffix)
 	}
 	if r.Syslog != nil && !r.Syslog.TimestampHasZone {
 		e.Set("event.timezone", zoneName(r.Location()))
@@ -126,22 +126,22 @@ func normalizeASA(r *parse.Record, e *event.Event) error {
 			if host == "" && m.ProcID == "" {
 				host = m.Appname
 			} else {
-				e.Set("process.name", m.Appname)
+				e.PutString("process.name", m.Appname)
 				parse.Set(e, "process.pid", m.ProcID)
 			}
 		}
 	}
 	if strings.HasSuffix(host, ":") {
-		e.Set("process.name", strings.TrimSuffix(host, ":"))
+		e.PutString("process.name", strings.TrimSuffix(host, ":"))
 		host = ""
 	}
 	if host != "" {
-		e.Set("host.hostname", host)
-		e.Set("observer.hostname", host)
+		e.PutString("host.hostname", host)
+		e.PutString("observer.hostname", host)
 		e.AppendUnique(event.RelatedHosts, host)
 	}
 	// The whole line is the message (the ASA header carries no text of its own).
-	e.Set("message", r.Original)
+	e.PutString("message", r.Original)
 	a := asaEvent{e: e, text: h.text}
 	a.apply(h)
 	return nil
@@ -281,7 +281,7 @@ func (a *asaEvent) apply(h asaHeader) {
 			continue
 		}
 		rule = &rules[i]
-		a.g = map[string]string{}
+		a.g = make(map[string]string, 16)
 		for j, n := range rules[i].re.SubexpNames() {
 			if n != "" && m[j] != "" {
 				a.g[n] = m[j]
@@ -295,7 +295,7 @@ func (a *asaEvent) apply(h asaHeader) {
 		e.Set("event.type", info)
 		return
 	}
-	e.Set("event.action", rule.action)
+	e.PutString("event.action", rule.action)
 	if rule.category != nil {
 		e.Set("event.category", rule.category)
 	} else {
@@ -313,7 +313,7 @@ func (a *asaEvent) apply(h asaHeader) {
 		e.Set("event.type", types)
 	}
 	if rule.outcome != "" {
-		e.Set("event.outcome", rule.outcome)
+		e.PutString("event.outcome", rule.outcome)
 	}
 	g := a.g
 	dir := strings.ToLower(g["dir"])
@@ -323,18 +323,18 @@ func (a *asaEvent) apply(h asaHeader) {
 		a.swap()
 	}
 	if dir != "" && h.id != "602304" {
-		e.Set("network.direction", dir)
+		e.PutString("network.direction", dir)
 	}
 	proto := strings.ToLower(g["proto"])
 	a.endpoint("source", "src")
 	a.endpoint("destination", "dst")
 	if v := g["srcif"]; v != "" {
-		e.Set("cisco.asa.source_interface", v)
-		e.Set("observer.ingress.interface.name", v)
+		e.PutString("cisco.asa.source_interface", v)
+		e.PutString("observer.ingress.interface.name", v)
 	}
 	if v := g["dstif"]; v != "" {
-		e.Set("cisco.asa.destination_interface", v)
-		e.Set("observer.egress.interface.name", v)
+		e.PutString("cisco.asa.destination_interface", v)
+		e.PutString("observer.egress.interface.name", v)
 	}
 	for _, side := range []struct{ role, key string }{{"source", "src"}, {"destination", "dst"}} {
 		if v := g["m"+side.key]; v != "" {
@@ -356,21 +356,21 @@ func (a *asaEvent) apply(h asaHeader) {
 		}
 	}
 	if v := g["conn"]; v != "" {
-		e.Set("cisco.asa.connection_id", v)
+		e.PutString("cisco.asa.connection_id", v)
 	}
 	if v := g["acl"]; v != "" {
-		e.Set("cisco.asa.rule_name", v)
+		e.PutString("cisco.asa.rule_name", v)
 	}
 	if v := g["srcuser"]; v != "" {
-		e.Set("cisco.asa.source_username", v)
+		e.PutString("cisco.asa.source_username", v)
 		if h.id != "304001" {
 			name, dom := splitUser(v)
-			e.Set("source.user.name", name)
+			e.PutString("source.user.name", name)
 			if !e.Has("user.name") {
-				e.Set("user.name", name)
+				e.PutString("user.name", name)
 			}
 			if dom != "" {
-				e.Set("source.user.domain", dom)
+				e.PutString("source.user.domain", dom)
 				e.AppendUnique(event.RelatedHosts, dom)
 			}
 			e.AppendUnique(event.RelatedUser, name)
@@ -379,38 +379,38 @@ func (a *asaEvent) apply(h asaHeader) {
 	if v := g["srcsgt"]; v != "" {
 		parse.Set(e, "cisco.asa.source_user_security_group_tag", v)
 		if n, err := strconv.Atoi(v); err == nil {
-			e.Set("cisco.asa.source_user_security_group_tag", int64(n))
+			e.SetInt("cisco.asa.source_user_security_group_tag", int64(n))
 		}
 	}
 	if v := g["dstuser"]; v != "" {
-		e.Set("cisco.asa.destination_username", v)
+		e.PutString("cisco.asa.destination_username", v)
 		name, dom := splitUser(v)
-		e.Set("destination.user.name", name)
-		e.Set("user.name", name)
+		e.PutString("destination.user.name", name)
+		e.PutString("user.name", name)
 		if dom != "" {
-			e.Set("destination.user.domain", dom)
+			e.PutString("destination.user.domain", dom)
 			e.AppendUnique(event.RelatedHosts, dom)
 		}
 		e.AppendUnique(event.RelatedUser, name)
 	}
 	if v := g["srcuserb"]; v != "" {
-		e.Set("source.user.name", v)
+		e.PutString("source.user.name", v)
 		e.AppendUnique(event.RelatedUser, v)
 	}
 	if v := g["dstuserb"]; v != "" {
-		e.Set("destination.user.name", v)
-		e.Set("user.name", v)
+		e.PutString("destination.user.name", v)
+		e.PutString("user.name", v)
 		e.AppendUnique(event.RelatedUser, v)
 	}
 	if v := g["termuser"]; v != "" {
-		e.Set("cisco.asa.termination_user", v)
+		e.PutString("cisco.asa.termination_user", v)
 	}
 	if v := g["user"]; v != "" {
-		e.Set("user.name", v)
+		e.PutString("user.name", v)
 		e.AppendUnique(event.RelatedUser, v)
 	}
 	if v := g["user2"]; v != "" {
-		e.Set("user.name", v)
+		e.PutString("user.name", v)
 		e.AppendUnique(event.RelatedUser, v)
 	}
 	if v := g["src2"]; v != "" {
@@ -419,63 +419,63 @@ func (a *asaEvent) apply(h asaHeader) {
 	}
 	if v := g["suser"]; v != "" {
 		if i := strings.LastIndexByte(v, '\\'); i > 0 {
-			e.Set("source.user.domain", v[:i])
+			e.PutString("source.user.domain", v[:i])
 			e.AppendUnique(event.RelatedHosts, v[:i])
 			v = v[i+1:]
 		}
-		e.Set("source.user.name", v)
-		e.Set("user.name", v)
+		e.PutString("source.user.name", v)
+		e.PutString("user.name", v)
 		e.AppendUnique(event.RelatedUser, v)
 	}
 	if v := g["group"]; v != "" {
-		e.Set("source.user.group.name", v)
-		e.Set("user.domain", v)
+		e.PutString("source.user.group.name", v)
+		e.PutString("user.domain", v)
 	}
 	if v := g["cmd"]; v != "" {
-		e.Set("process.command_line", v)
+		e.PutString("process.command_line", v)
 	}
 	if v := g["application"]; v != "" {
-		e.Set("network.application", v)
+		e.PutString("network.application", v)
 	}
 	if v := g["srcalias"]; v != "" {
-		e.Set("observer.ingress.interface.alias", v)
+		e.PutString("observer.ingress.interface.alias", v)
 	}
 	if h.id == "430002" || h.id == "430003" || h.id == "430001" || h.id == "430004" || h.id == "430005" {
 		ftdConnection(e, a.text)
 	}
 	if v := g["email"]; v != "" {
-		e.Set("user.email", v)
+		e.PutString("user.email", v)
 	}
 	if v := g["conntype"]; v != "" {
-		e.Set("cisco.asa.connection_type", v)
+		e.PutString("cisco.asa.connection_type", v)
 	}
 	if v := g["dap"]; v != "" {
 		recs := strings.Split(v, ", ")
 		e.Set("cisco.asa.dap_records", recs)
 	}
 	if v := g["tunnel"]; v != "" {
-		e.Set("cisco.asa.tunnel_type", v)
+		e.PutString("cisco.asa.tunnel_type", v)
 		e.Set("network.type", "ipsec")
-		e.Set("network.direction", dir)
+		e.PutString("network.direction", dir)
 	}
 	if v := g["threatlevel"]; v != "" {
-		e.Set("cisco.asa.threat_level", v)
+		e.PutString("cisco.asa.threat_level", v)
 	}
 	if v := g["threatcat"]; v != "" {
-		e.Set("cisco.asa.threat_category", v)
+		e.PutString("cisco.asa.threat_category", v)
 	}
 	if v := g["domain"]; v != "" && !parse.IsIP(v) {
-		e.Set("destination.domain", v)
-		e.Set("server.domain", v)
+		e.PutString("destination.domain", v)
+		e.PutString("server.domain", v)
 	}
 	if v := g["url"]; v != "" {
 		parse.SetURL(e, "url", v)
 	}
 	if v := g["app"]; v != "" {
-		e.Set("network.protocol", strings.ToLower(v))
+		e.PutString("network.protocol", strings.ToLower(v))
 	}
 	if v := g["reason"]; v != "" {
-		e.Set("event.reason", strings.TrimSpace(v))
+		e.PutString("event.reason", strings.TrimSpace(v))
 	}
 	if v := g["bytes"]; v != "" {
 		parse.Set(e, "network.bytes", v)
@@ -483,17 +483,17 @@ func (a *asaEvent) apply(h asaHeader) {
 	if v := g["icmptype"]; v != "" {
 		parse.Set(e, "cisco.asa.icmp_type", v)
 		if n, err := strconv.Atoi(v); err == nil {
-			e.Set("cisco.asa.icmp_type", int64(n))
+			e.SetInt("cisco.asa.icmp_type", int64(n))
 		}
 	}
 	if v := g["icmpcode"]; v != "" {
 		if n, err := strconv.Atoi(v); err == nil {
-			e.Set("cisco.asa.icmp_code", int64(n))
+			e.SetInt("cisco.asa.icmp_code", int64(n))
 		}
 	}
 	if d := g["duration"]; d != "" {
 		if dur, ok := hms(d); ok {
-			e.Set("event.duration", int64(dur))
+			e.SetInt("event.duration", int64(dur))
 			if ts, ok := e.Time(event.Timestamp); ok {
 				e.Set("event.end", ts)
 				e.Set("event.start", ts.Add(-dur))
@@ -509,9 +509,9 @@ func (a *asaEvent) apply(h asaHeader) {
 			}
 		}
 		if h.id == "302020" {
-			e.Set("network.protocol", proto)
+			e.PutString("network.protocol", proto)
 		} else if proto != "ip" {
-			e.Set("network.transport", proto)
+			e.PutString("network.transport", proto)
 			if n := parse.IANANumber(proto); n != "" {
 				e.Set("network.iana_number", n)
 			}
@@ -554,15 +554,15 @@ func asaHeadless(e *event.Event, text string) {
 		}
 		parse.Set(e, "event.reason", reason)
 		if v := g["group"]; v != "" {
-			e.Set("user.domain", v)
-			e.Set("source.user.group.name", v)
+			e.PutString("user.domain", v)
+			e.PutString("source.user.group.name", v)
 		}
 		if v := g["domain"]; v != "" {
-			e.Set("user.domain", v)
+			e.PutString("user.domain", v)
 		}
 		parse.Set(e, "rule.name", g["policy"])
 		if v := g["user"]; v != "" {
-			e.Set("user.name", v)
+			e.PutString("user.name", v)
 			e.AppendUnique(event.RelatedUser, v)
 		}
 		ip := g["ip"]
@@ -575,25 +575,25 @@ func asaHeadless(e *event.Event, text string) {
 		}
 		if ip != "" {
 			if a, ok := parse.ParseIP(ip); ok {
-				e.Set("source.address", a.String())
-				e.Set("source.ip", a.String())
+				e.PutString("source.address", a.String())
+				e.PutString("source.ip", a.String())
 			}
 		}
 		if v := g["subject"]; v != "" {
-			e.Set("tls.client.x509.subject.distinguished_name", v)
-			e.Set("tls.client.x509.issuer.distinguished_name", g["issuer"])
-			e.Set("tls.client.x509.serial_number", g["serial"])
+			e.PutString("tls.client.x509.subject.distinguished_name", v)
+			e.PutString("tls.client.x509.issuer.distinguished_name", g["issuer"])
+			e.PutString("tls.client.x509.serial_number", g["serial"])
 			for _, part := range strings.Split(v, ",") {
 				if cn, ok := strings.CutPrefix(part, "CN="); ok {
-					e.Set("user.name", cn)
+					e.PutString("user.name", cn)
 					e.AppendUnique(event.RelatedUser, cn)
 				}
 			}
 		}
 		if v := g["process"]; v != "" {
-			e.Set("process.name", v)
-			e.Set("cisco.process.call_stack", g["stack"])
-			e.Set("cisco.process.instruction_pointer", g["pc"])
+			e.PutString("process.name", v)
+			e.PutString("cisco.process.call_stack", g["stack"])
+			e.PutString("cisco.process.instruction_pointer", g["pc"])
 		}
 		parse.FillRelated(e, "source.ip", "source.nat.ip")
 		return
@@ -610,11 +610,11 @@ func ftdConnection(e *event.Event, text string) {
 		}
 		switch k {
 		case "EventPriority":
-			e.Set("log.level", v)
+			e.PutString("log.level", v)
 		case "DeviceUUID":
-			e.Set("cisco.device_id", v)
+			e.PutString("cisco.device_id", v)
 		case "AccessControlRuleAction":
-			e.Set("cisco.ac.rule_action", v)
+			e.PutString("cisco.ac.rule_action", v)
 		case "SrcIP":
 			parse.SetAddress(e, "source", v)
 		case "DstIP":
@@ -624,45 +624,35 @@ func ftdConnection(e *event.Event, text string) {
 		case "DstPort":
 			parse.Set(e, "destination.port", v)
 		case "Protocol":
-			e.Set("network.transport", strings.ToLower(v))
+			e.PutString("network.transport", strings.ToLower(v))
 		case "IngressInterface":
-			e.Set("observer.ingress.interface.name", v)
+			e.PutString("observer.ingress.interface.name", v)
 		case "EgressInterface":
-			e.Set("observer.egress.interface.name", v)
+			e.PutString("observer.egress.interface.name", v)
 		case "IngressZone":
-			e.Set("observer.ingress.zone", v)
+			e.PutString("observer.ingress.zone", v)
 		case "EgressZone":
-			e.Set("observer.egress.zone", v)
+			e.PutString("observer.egress.zone", v)
 		case "ACPolicy":
-			e.Set("rule.ruleset", v)
+			e.PutString("rule.ruleset", v)
 		case "AccessControlRuleName":
-			e.Set("rule.name", v)
+			e.PutString("rule.name", v)
 		case "ApplicationProtocol":
-			e.Set("network.protocol", v)
+			e.PutString("network.protocol", v)
 		case "Client":
-			e.Set("network.application", strings.ToLower(v))
+			e.PutString("network.application", strings.ToLower(v))
 		case "WebApplication":
-			e.Set("cisco.web_application", v)
+			e.PutString("cisco.web_application", v)
 		case "URLCategory":
-			e.Set("cisco.url_category", v)
+			e.PutString("cisco.url_category", v)
 		case "URL":
 			parse.SetURL(e, "url", v)
-			e.Set("url.full", v)
-			if d := e.Str("url.domain"); d != "" {
-				parse.SetDomainParts(e, "url", d)
-			}
-			if !e.Has("url.port") {
-				switch e.Str("url.scheme") {
-				case "https":
-					e.Set("url.port", int64(443))
-				case "http":
-					e.Set("url.port", int64(80))
-				}
-			}
+			e.PutString("url.full", v)
+			completeURL(e)
 		case "UserAgent":
-			e.Set("user_agent.original", v)
+			e.PutString("user_agent.original", v)
 		case "User":
-			e.Set("user.name", v)
+			e.PutString("user.name", v)
 			e.AppendUnique(event.RelatedUser, v)
 		case "InitiatorPackets":
 			parse.Set(e, "source.packets", v)
@@ -681,12 +671,14 @@ func ftdConnection(e *event.Event, text string) {
 
 func (a *asaEvent) swap() {
 	g := a.g
-	for _, k := range []string{"", "if", "port", "user", "sgt"} {
-		g["src"+k], g["dst"+k] = g["dst"+k], g["src"+k]
+	for _, k := range asaSwapKeys {
+		g[k[0]], g[k[1]] = g[k[1]], g[k[0]]
 	}
-	g["msrc"], g["mdst"] = g["mdst"], g["msrc"]
-	g["msrcport"], g["mdstport"] = g["mdstport"], g["msrcport"]
 }
+
+// asaSwapKeys pairs the source and destination groups swap exchanges.
+var asaSwapKeys = [...][2]string{{"src", "dst"}, {"srcif", "dstif"}, {"srcport", "dstport"}, {"srcuser", "dstuser"},
+	{"srcsgt", "dstsgt"}, {"msrc", "mdst"}, {"msrcport", "mdstport"}}
 
 // endpoint sets source.* or destination.* from an address that may be a
 // name (ASA shows object names when names are configured).
@@ -696,18 +688,28 @@ func (a *asaEvent) endpoint(role, key string) {
 		return
 	}
 	e := a.e
+	k := asaRoleKeys(role)
 	if ip, ok := parse.ParseIP(v); ok {
-		e.Set(role+".address", v)
-		e.Set(role+".ip", ip.String())
+		e.PutString(k[0], v)
+		e.PutString(k[1], ip.String())
 	} else {
-		e.Set(role+".domain", v)
-		if a.g["dir"] == "" || true {
-			e.Set(role+".address", v)
-		}
+		e.PutString(k[2], v)
+		e.PutString(k[0], v)
 	}
 	if p := a.g[key+"port"]; p != "" {
-		parse.Set(a.e, role+".port", p)
+		parse.Set(a.e, k[3], p)
 	}
+}
+
+// asaRoleKeys returns role.address, role.ip, role.domain and role.port.
+func asaRoleKeys(role string) [4]string {
+	switch role {
+	case "source":
+		return [4]string{"source.address", "source.ip", "source.domain", "source.port"}
+	case "destination":
+		return [4]string{"destination.address", "destination.ip", "destination.domain", "destination.port"}
+	}
+	return [4]string{role + ".address", role + ".ip", role + ".domain", role + ".port"}
 }
 
 func (a *asaEvent) communityID(proto string) {
@@ -790,3 +792,21 @@ func hms(s string) (time.Duration, bool) {
 }
 
 func init() { all = append(all, ciscoASA) }
+
+// completeURL derives the url.* parts of a URL already set with
+// parse.SetURL: the registered domain and subdomain of url.domain, and the
+// scheme's port when the URL names none.
+func completeURL(e *event.Event) {
+	if d := e.Str("url.domain"); d != "" {
+		parse.SetDomainParts(e, "url", d)
+	}
+	if e.Has("url.port") {
+		return
+	}
+	switch e.Str("url.scheme") {
+	case "https":
+		e.SetInt("url.port", 443)
+	case "http":
+		e.SetInt("url.port", 80)
+	}
+}

@@ -1,7 +1,6 @@
 package vendors
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,17 +54,89 @@ var fortiTargets = map[string][]string{
 	"sessionid": {"network.session_id"}, "vd": {"observer.name"},
 }
 
-// fortiRules is fortiTargets with the ECS definitions looked up.
-var fortiRules = func() map[string][]parse.Target {
-	m := make(map[string][]parse.Target, len(fortiTargets))
-	for k, ts := range fortiTargets {
-		m[k] = parse.NewTargets(ts...)
+// The keys normalizeFortinet handles in code, by case.
+const (
+	fkType = iota
+	fkSubtype
+	fkCat
+	fkUI
+	fkStart
+	fkStatus
+	fkDate
+	fkTime
+	fkEventtime
+	fkTimestamp
+	fkSrcRole
+	fkDstRole
+	fkDirection
+	fkDeviceDirection
+	fkService
+	fkApplist
+	fkPolicytype
+	fkSrc
+	fkDst
+	fkProto
+	fkSent
+	fkRcvd
+	fkDuration
+	fkUser
+	fkDUser
+	fkHost
+	fkSHost
+	fkURL
+	fkQname
+	fkForwardedFor
+	fkRules // fkRules+i: fortiRules[i]
+)
+
+var fortiCases = [fkRules][]string{
+	fkType: {"type"}, fkSubtype: {"subtype"}, fkCat: {"cat"}, fkUI: {"ui", "sproc"}, fkStart: {"start"},
+	fkStatus: {"status"}, fkDate: {"date"}, fkTime: {"time"}, fkEventtime: {"eventtime"},
+	fkTimestamp: {"timestamp"}, fkSrcRole: {"srcintfrole"}, fkDstRole: {"dstintfrole"},
+	fkDirection: {"direction"}, fkDeviceDirection: {"deviceDirection"}, fkService: {"service"},
+	fkApplist: {"applist"}, fkPolicytype: {"policytype"}, fkSrc: {"srcip", "src", "remip"},
+	fkDst: {"dstip", "dst"}, fkProto: {"proto"}, fkSent: {"sentbyte", "out"}, fkRcvd: {"rcvdbyte", "in"},
+	fkDuration: {"duration"}, fkUser: {"user", "suser", "unauthuser"}, fkDUser: {"duser", "dstuser"},
+	fkHost: {"hostname", "dhost"}, fkSHost: {"shost"}, fkURL: {"url", "request"}, fkQname: {"qname"},
+	fkForwardedFor: {"forwardedfor"},
+}
+
+// fortiRule is a key of fortiTargets with its targets looked up.
+type fortiRule struct {
+	targets []parse.Target
+	related bool // the value is a host for related.hosts too
+}
+
+// fortiKeys numbers every key normalizeFortinet knows; fortiIDs gives the
+// case (or fkRules plus the rule) of each.
+var fortiKeys, fortiIDs, fortiRules = func() (*parse.KeyIndex, []int, []fortiRule) {
+	var keys []string
+	var ids []int
+	for id, names := range fortiCases {
+		for _, k := range names {
+			keys = append(keys, k)
+			ids = append(ids, id)
+		}
 	}
-	return m
+	var rules []fortiRule
+	for k, ts := range fortiTargets {
+		keys = append(keys, k)
+		ids = append(ids, fkRules+len(rules))
+		rules = append(rules, fortiRule{targets: parse.NewTargets(ts...), related: k == "devname" || k == "dvchost"})
+	}
+	return parse.NewKeyIndex(keys...), ids, rules
 }()
+
+var (
+	sourceIP      = parse.NewTarget("source.ip")
+	destinationIP = parse.NewTarget("destination.ip")
+)
 
 // fortiKey strips the CEF prefixes FortiGate gives its own keys.
 func fortiKey(k string) string {
+	if len(k) < 4 || k[0] != 'F' && k[0] != 'a' {
+		return k
+	}
 	if s, ok := strings.CutPrefix(k, "FTNTFGT"); ok {
 		return s
 	}
@@ -109,17 +180,18 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 		if v == "" || v == "N/A" {
 			continue
 		}
-		switch k {
-		case "type":
+		id := fortiKeys.Lookup(k)
+		if id < 0 {
+			continue
+		}
+		switch id = fortiIDs[id]; id {
+		case fkType:
 			typ = v
-			continue
-		case "subtype":
+		case fkSubtype:
 			subtype = v
-			continue
-		case "cat":
+		case fkCat:
 			cat = v
-			continue
-		case "ui", "sproc":
+		case fkUI:
 			// "jsconsole(1.2.3.4)", "GUI(1.1.1.1)", "ssh(1.2.3.4)"
 			if i := strings.IndexByte(v, '('); i >= 0 && strings.HasSuffix(v, ")") {
 				if a, ok := parse.ParseIP(v[i+1 : len(v)-1]); ok && !e.Has("source.ip") {
@@ -127,121 +199,94 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 					e.Set("source.ip", a.String())
 				}
 			}
-			continue
-		case "start":
+		case fkStart:
 			if start == "" {
 				start = v
 			}
-			continue
-		case "status":
+		case fkStatus:
 			status = v
-			continue
-		case "date":
+		case fkDate:
 			date = v
-			continue
-		case "time":
+		case fkTime:
 			clock = v
-			continue
-		case "eventtime":
+		case fkEventtime:
 			eventtime = v
-			continue
-		case "timestamp":
+		case fkTimestamp:
 			tsEpoch = v
-			continue
-		case "srcintfrole":
+		case fkSrcRole:
 			srcRole = v
 			if v != "undefined" {
-				e.Set("observer.ingress.interface.alias", v)
+				e.SetString("observer.ingress.interface.alias", v)
 			}
-			continue
-		case "dstintfrole":
+		case fkDstRole:
 			dstRole = v
 			if v != "undefined" {
-				e.Set("observer.egress.interface.alias", v)
+				e.SetString("observer.egress.interface.alias", v)
 			}
-			continue
-		case "direction":
+		case fkDirection:
 			dir = v
-			continue
-		case "deviceDirection":
+		case fkDeviceDirection:
 			switch v {
 			case "0":
 				dir = "incoming"
 			case "1":
 				dir = "outgoing"
 			}
-			continue
-		case "service":
+		case fkService:
 			service = v
-			continue
-		case "applist":
+		case fkApplist:
 			applist = v
-			continue
-		case "policytype":
+		case fkPolicytype:
 			policyt = v
-			continue
-		case "srcip", "src", "remip":
+		case fkSrc:
 			setFortiAddr(e, "source", v)
-			continue
-		case "dstip", "dst":
+		case fkDst:
 			setFortiAddr(e, "destination", v)
-			continue
-		case "proto":
-			e.Set("network.transport", parse.TransportName(v))
-			continue
-		case "sentbyte", "out":
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		case fkProto:
+			e.SetString("network.transport", parse.TransportName(v))
+		case fkSent:
+			if n, ok := parse.ParseInt(v); ok {
 				sentB, haveSent = n, true
-				e.Set("source.bytes", n)
+				e.SetInt("source.bytes", n)
 			}
-			continue
-		case "rcvdbyte", "in":
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		case fkRcvd:
+			if n, ok := parse.ParseInt(v); ok {
 				rcvdB, haveRcvd = n, true
-				e.Set("destination.bytes", n)
+				e.SetInt("destination.bytes", n)
 			}
-			continue
-		case "duration":
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				e.Set("event.duration", n*int64(time.Second))
+		case fkDuration:
+			if n, ok := parse.ParseInt(v); ok {
+				e.SetInt("event.duration", n*int64(time.Second))
 			}
-			continue
-		case "user", "suser", "unauthuser":
+		case fkUser:
 			if user == "" {
 				user = v
 			}
-			continue
-		case "duser", "dstuser":
-			e.Set("destination.user.name", v)
+		case fkDUser:
+			e.SetString("destination.user.name", v)
 			e.AppendUnique(event.RelatedUser, v)
-			continue
-		case "hostname", "dhost":
-			e.Set("destination.domain", v)
+		case fkHost:
+			e.SetString("destination.domain", v)
 			e.AppendUnique(event.RelatedHosts, v)
-			continue
-		case "shost":
-			e.Set("source.domain", v)
+		case fkSHost:
+			e.SetString("source.domain", v)
 			parse.SetDomainParts(e, "source", v)
 			e.AppendUnique(event.RelatedHosts, v)
-			continue
-		case "url", "request":
+		case fkURL:
 			setFortiURL(e, v)
-			continue
-		case "qname":
-			e.Set("dns.question.name", v)
+		case fkQname:
+			e.SetString("dns.question.name", v)
 			parse.SetDomainParts(e, "dns.question", v)
-			continue
-		case "forwardedfor":
+		case fkForwardedFor:
 			for _, ip := range strings.Split(v, ",") {
 				parse.Set(e, "network.forwarded_ip", strings.TrimSpace(ip))
 			}
-			continue
-		}
-		if ts, ok := fortiRules[k]; ok {
-			for _, t := range ts {
-				t.Set(e, v)
+		default:
+			rule := &fortiRules[id-fkRules]
+			for i := range rule.targets {
+				rule.targets[i].Set(e, v)
 			}
-			if k == "devname" || k == "dvchost" {
+			if rule.related {
 				e.AppendUnique(event.RelatedHosts, v)
 			}
 		}
@@ -249,8 +294,8 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 	// Categorisation: type/subtype, or the CEF category "type:subtype".
 	if typ == "" && cat != "" {
 		typ, _, _ = strings.Cut(cat, ":")
-		e.Set("event.category", typ)
-		e.Set("event.dataset", cat)
+		e.PutString("event.category", typ)
+		e.SetString("event.dataset", cat)
 	} else if typ == "" && r.CEF != nil {
 		name, _, _ := strings.Cut(r.CEF.Name, " ")
 		if t, st, ok := strings.Cut(name, ":"); ok {
@@ -258,35 +303,37 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 		}
 	}
 	if r.CEF != nil && !e.Has("event.code") {
-		e.Set("event.code", r.CEF.SignatureID)
+		e.PutString("event.code", r.CEF.SignatureID)
 	}
 	if v := e.Str("event.reason"); v != "" {
-		e.Set("event.reason", strings.TrimSpace(v))
+		if t := strings.TrimSpace(v); t != v {
+			e.PutString("event.reason", t)
+		}
 	}
 	if typ != "" && !e.Has("event.category") {
-		e.Set("event.category", typ)
+		e.SetString("event.category", typ)
 		if subtype != "" {
-			e.Set("event.dataset", typ+":"+subtype)
+			e.SetConcat("event.dataset", typ, ":", subtype)
 		}
 	}
 	if user != "" {
 		user = stripDomain(user)
-		e.Set("user.name", user)
-		e.Set("source.user.name", user)
+		e.PutString("user.name", user)
+		e.PutString("source.user.name", user)
 		e.AppendUnique(event.RelatedUser, user)
 	}
 	if service != "" {
-		e.Set("network.protocol", strings.ToLower(service))
+		e.SetLower("network.protocol", service)
 	} else if app, ok := e.String("network.application"); ok && r.CEF != nil {
-		e.Set("network.protocol", strings.ToLower(app))
+		e.PutString("network.protocol", strings.ToLower(app))
 	}
 	if applist != "" {
-		e.Set("rule.ruleset", applist)
+		e.SetString("rule.ruleset", applist)
 	} else if policyt != "" {
-		e.Set("rule.ruleset", policyt)
+		e.SetString("rule.ruleset", policyt)
 	}
 	if haveSent || haveRcvd {
-		e.Set("network.bytes", sentB+rcvdB)
+		e.SetInt("network.bytes", sentB+rcvdB)
 	}
 	switch {
 	case dir == "outgoing" || dir == "outbound":
@@ -301,12 +348,12 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 			e.Set("event.outcome", "success")
 		case "failure", "failed", "fail":
 			if status == "Failed" {
-				e.Set("event.outcome", status)
+				e.Set("event.outcome", "Failed")
 			} else {
 				e.Set("event.outcome", "failure")
 			}
 		default:
-			e.Set("event.outcome", status)
+			e.SetString("event.outcome", status)
 		}
 	} else if a := e.Str("event.action"); a != "" {
 		if strings.Contains(a, "fail") || a == "login" {
@@ -316,11 +363,13 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 		}
 	}
 	// @timestamp: eventtime (s, ms, µs or ns), else date+time in tz.
-	loc := r.Location()
-	if tz := e.Str("event.timezone"); tz != "" {
-		if l, ok := parse.ParseOffset(tz); ok {
-			loc = l
+	loc := func() *time.Location {
+		if tz := e.Str("event.timezone"); tz != "" {
+			if l, ok := parse.ParseOffset(tz); ok {
+				return l
+			}
 		}
+		return r.Location()
 	}
 	switch {
 	case eventtime != "":
@@ -328,11 +377,11 @@ func normalizeFortinet(r *parse.Record, e *event.Event) error {
 			e.SetTimestamp(t)
 		}
 	case date != "" && clock != "":
-		if t, err := time.ParseInLocation("2006-01-02 15:04:05", date+" "+clock, loc); err == nil {
+		if t, err := time.ParseInLocation("2006-01-02 15:04:05", date+" "+clock, loc()); err == nil {
 			e.SetTimestamp(t)
 		}
 	case start != "":
-		if t, ok := parse.ParseTime(start, loc); ok {
+		if t, ok := parse.ParseTime(start, loc()); ok {
 			e.SetTimestamp(t)
 		}
 	case tsEpoch != "":
@@ -373,38 +422,27 @@ func looksCommaKV(b string) bool {
 
 func setFortiAddr(e *event.Event, role, v string) {
 	if role == "source" {
-		e.Set("source.address", v)
-		parse.Set(e, "source.ip", v)
+		e.SetString("source.address", v)
+		sourceIP.Set(e, v)
 		return
 	}
-	e.Set("destination.address", v)
-	parse.Set(e, "destination.ip", v)
+	e.SetString("destination.address", v)
+	destinationIP.Set(e, v)
 }
 
 func setFortiURL(e *event.Event, v string) {
 	parse.SetURL(e, "url", v)
 	if p := e.Str("url.path"); p != "" {
 		if i := strings.LastIndexByte(p, '/'); i >= 0 && i < len(p)-1 {
-			e.Set("file.name", p[i+1:])
+			e.SetString("file.name", p[i+1:])
 		}
 	}
 	if d := e.Str("url.domain"); d != "" {
 		parse.SetDomainParts(e, "url", d)
 		if strings.Contains(v, "://") {
-			e.Set("url.full", v)
+			e.SetString("url.full", v)
 		}
 	}
 }
 
-// FortiProxy logs in the same FortiOS key=value format.
-var fortiproxy = &parse.Vendor{
-	ID:        "fortinet-fortiproxy",
-	Aliases:   []string{"fortiproxy"},
-	Name:      "Fortinet FortiProxy",
-	Formats:   []parse.Format{parse.FormatKV},
-	Observer:  parse.Observer{Vendor: "Fortinet", Product: "FortiProxy", Type: "proxy"},
-	Normalize: normalizeFortinet,
-	Verified:  "Sekoia FortiProxy intake tests (18 events)",
-}
-
-func init() { all = append(all, fortigate, fortiproxy) }
+func init() { all = append(all, fortigate) }

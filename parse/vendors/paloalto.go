@@ -75,12 +75,11 @@ var panColumns = map[string][]string{
 	"AUTH":          {7: "VirtualLocation", "SourceIP", "User", "NormalizeUser", "Object", "AuthPolicy", "RepeatCount", "AuthID", "Vendor", "LogAction", "ServerProfile", "Description", "ClientType", "EventType", "FactorNumber", "SequenceNo", "ActionFlags", "DGHierarchyLevel1", "DGHierarchyLevel2", "DGHierarchyLevel3", "DGHierarchyLevel4", "VirtualSystemName", "DeviceName"},
 }
 
-func panCSV(body string) map[string]string {
-	cols := format.SplitCSV(body, ',', nil)
+func panCSV(cols []string) map[string]string {
 	if len(cols) < 7 {
 		return nil
 	}
-	m := map[string]string{}
+	m := make(map[string]string, 64)
 	names := panColumns["common"]
 	for i, n := range names {
 		if n != "" && i < len(cols) {
@@ -104,6 +103,17 @@ var (
 	panThreatRe = regexp.MustCompile(`^(.*)\((\d+)\)$`)
 )
 
+// panAddrKeys returns role.address, role.ip and role.domain.
+func panAddrKeys(role string) [3]string {
+	switch role {
+	case "source":
+		return [3]string{"source.address", "source.ip", "source.domain"}
+	case "destination":
+		return [3]string{"destination.address", "destination.ip", "destination.domain"}
+	}
+	return [3]string{role + ".address", role + ".ip", role + ".domain"}
+}
+
 func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	var m map[string]string
 	var cols []string
@@ -124,16 +134,19 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 			m["Subtype"] = v
 		}
 	default:
-		cols = format.SplitCSV(r.Body, ',', nil)
-		m = panCSV(r.Body)
+		cols = r.CSV
+		if cols == nil {
+			cols = format.SplitCSV(r.Body, ',', nil)
+		}
+		m = panCSV(cols)
 	}
 	if m == nil {
 		return nil
 	}
 	logType := strings.ToLower(m["LogType"])
 	sub := strings.ToLower(m["Subtype"])
-	e.Set("event.dataset", logType)
-	e.Set("log.logger", logType)
+	e.PutString("event.dataset", logType)
+	e.PutString("log.logger", logType)
 	get := func(k string) string {
 		v := m[k]
 		if v == "" || v == "N/A" || v == "any" {
@@ -145,11 +158,12 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		if v == "" {
 			return
 		}
-		e.Set(role+".address", v)
+		k := panAddrKeys(role)
+		e.SetString(k[0], v)
 		if a, ok := parse.ParseIP(v); ok {
-			e.Set(role+".ip", a.String())
+			e.SetString(k[1], a.String())
 		} else {
-			e.Set(role+".domain", v)
+			e.SetString(k[2], v)
 			e.AppendUnique(event.RelatedHosts, v)
 		}
 	}
@@ -172,9 +186,9 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	parse.Set(e, "observer.serial_number", firstOf(get("DeviceSN"), get("LogSourceID")))
 	if dn := firstOf(get("DeviceName"), get("LogSourceName")); dn != "" {
 		if isJSON {
-			e.Set("host.name", dn)
+			e.PutString("host.name", dn)
 		}
-		e.Set("observer.name", dn)
+		e.PutString("observer.name", dn)
 	}
 	if isJSON {
 		parse.Set(e, "observer.ingress.interface.alias", get("FromZone"))
@@ -184,7 +198,7 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		parse.Set(e, "observer.egress.vlan.name", get("ToZone"))
 	}
 	if p := get("Protocol"); p != "" {
-		e.Set("network.transport", parse.TransportName(p))
+		e.PutString("network.transport", parse.TransportName(p))
 	}
 	parse.Set(e, "network.bytes", get("Bytes"))
 	parse.Set(e, "source.bytes", get("BytesSent"))
@@ -194,71 +208,71 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 	parse.Set(e, "destination.packets", get("PacketsReceived"))
 	if d := get("SessionDuration"); d != "" {
 		if n, err := strconv.ParseInt(d, 10, 64); err == nil {
-			e.Set("event.duration", n*int64(time.Second))
+			e.SetInt("event.duration", n*int64(time.Second))
 		}
 	}
 	if v := get("VendorSeverity"); v != "" {
-		e.Set("log.level", v)
+		e.PutString("log.level", v)
 	}
 	for _, k := range []string{"SourceUser", "User"} {
 		if u := get(k); u != "" {
 			name, dom := panUser(u)
-			e.Set("user.name", name)
-			e.Set("source.user.name", name)
+			e.PutString("user.name", name)
+			e.PutString("source.user.name", name)
 			if dom != "" {
-				e.Set("user.domain", dom)
+				e.PutString("user.domain", dom)
 			}
 			e.AppendUnique(event.RelatedUser, name)
 		}
 	}
 	if u := get("DestinationUser"); u != "" {
 		name, _ := panUser(u)
-		e.Set("destination.user.name", name)
+		e.PutString("destination.user.name", name)
 		e.AppendUnique(event.RelatedUser, name)
 	}
 	switch logType {
 	case "traffic":
-		e.Set("event.category", []string{"network"})
+		e.SetList("event.category", "network")
 		e.Set("event.outcome", "success")
 		switch sub {
 		case "start":
-			e.Set("event.type", []string{"start"})
+			e.SetList("event.type", "start")
 		case "end":
-			e.Set("event.type", []string{"end"})
+			e.SetList("event.type", "end")
 		case "deny", "drop":
-			e.Set("event.type", []string{"denied"})
+			e.SetList("event.type", "denied")
 		default:
-			e.Set("event.type", []string{"info"})
+			e.SetList("event.type", "info")
 		}
 		if st := get("SessionStartTime"); st != "" && isJSON {
 			if t, ok := parse.ParseTime(st, r.Location()); ok {
-				e.Set("event.start", t.UTC())
+				e.SetTime("event.start", t.UTC())
 			}
 		}
 	case "threat":
 		e.Set("event.outcome", "success")
-		e.Set("event.type", []string{"info"})
+		e.SetList("event.type", "info")
 		switch sub {
 		case "virus", "wildfire", "wildfire-virus", "spyware":
-			e.Set("event.category", []string{"malware"})
+			e.SetList("event.category", "malware")
 		case "url":
-			e.Set("event.category", []string{"network"})
+			e.SetList("event.category", "network")
 		case "file":
-			e.Set("event.category", []string{"file"})
+			e.SetList("event.category", "file")
 		default:
-			e.Set("event.category", []string{sub})
+			e.SetList("event.category", sub)
 		}
 		if t := get("ThreatID"); t != "" {
 			if mm := panThreatRe.FindStringSubmatch(t); mm != nil {
-				e.Set("event.reason", strings.TrimSpace(mm[1]))
-				e.Set("event.code", mm[2])
+				e.PutString("event.reason", strings.TrimSpace(mm[1]))
+				e.PutString("event.code", mm[2])
 			} else {
-				e.Set("event.reason", t)
+				e.PutString("event.reason", t)
 			}
 		}
 		if u := get("URL"); u != "" {
 			if sub == "url" {
-				e.Set("threat.indicator.name", u)
+				e.PutString("threat.indicator.name", u)
 				if !strings.Contains(u, "://") {
 					scheme := "http://"
 					if p, ok := e.Int("destination.port"); ok && p == 443 {
@@ -267,10 +281,10 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 					u = scheme + u
 				}
 				parse.SetURL(e, "url", u)
-				e.Set("url.full", u)
+				e.PutString("url.full", u)
 				if d := e.Str("url.domain"); d != "" {
 					parse.SetDomainParts(e, "url", d)
-					e.Set("destination.domain", d)
+					e.PutString("destination.domain", d)
 					e.AppendUnique(event.RelatedHosts, d)
 					if !e.Has("url.port") {
 						if p, ok := e.Int("destination.port"); ok {
@@ -279,42 +293,42 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 					}
 				}
 			} else {
-				e.Set("file.name", u)
-				e.Set("file.path", u)
+				e.PutString("file.name", u)
+				e.PutString("file.path", u)
 			}
 		}
 	case "system":
 		desc := get("EventDescription")
-		e.Set("event.type", []string{"info"})
+		e.SetList("event.type", "info")
 		if sub == "general" {
-			e.Set("event.category", []string{"host"})
+			e.SetList("event.category", "host")
 		} else {
-			e.Set("event.category", []string{"network"})
+			e.SetList("event.category", "network")
 		}
 		if desc != "" {
-			e.Set("event.reason", desc)
+			e.PutString("event.reason", desc)
 		}
 		if sub == "auth" {
-			e.Set("event.category", []string{"authentication"})
+			e.SetList("event.category", "authentication")
 			switch get("EventName") {
 			case "auth-success":
 				e.Set("event.outcome", "success")
-				e.Set("event.type", []string{"start"})
+				e.SetList("event.type", "start")
 			case "auth-fail":
 				e.Set("event.outcome", "failure")
 			}
 		}
 		if mm := panUserRe.FindStringSubmatch(desc); mm != nil {
-			e.Set("user.name", mm[1])
+			e.PutString("user.name", mm[1])
 			e.AppendUnique(event.RelatedUser, mm[1])
 		}
 		if mm := panReasonRe.FindStringSubmatch(desc); mm != nil {
-			e.Set("event.reason", mm[1])
+			e.PutString("event.reason", mm[1])
 		}
 		if mm := panServerRe.FindStringSubmatch(desc); mm != nil {
 			setAddr("destination", mm[1])
 			if reg, sub, _ := parse.SplitDomain(mm[1]); reg != "" && !parse.IsIP(mm[1]) {
-				e.Set("destination.subdomain", sub)
+				e.PutString("destination.subdomain", sub)
 			}
 		}
 		if mm := panFromRe.FindStringSubmatch(desc); mm != nil && !e.Has("source.ip") {
@@ -324,11 +338,11 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 			setAddr("destination", mm[1])
 		}
 	case "globalprotect":
-		e.Set("event.category", []string{"session"})
+		e.SetList("event.category", "session")
 		if get("Stage") == "login" {
-			e.Set("event.type", []string{"start"})
+			e.SetList("event.type", "start")
 		} else if get("Stage") == "logout" {
-			e.Set("event.type", []string{"end"})
+			e.SetList("event.type", "end")
 		}
 		parse.Set(e, "event.outcome", get("Status"))
 		parse.Set(e, "host.id", get("HostID"))
@@ -339,17 +353,17 @@ func normalizePaloAlto(r *parse.Record, e *event.Event) error {
 		parse.Set(e, "user_agent.os.version", get("EndpointOSVersion"))
 		parse.Set(e, "host.os.version", get("EndpointOSVersion"))
 	case "decryption":
-		e.Set("event.category", []string{"network"})
-		e.Set("event.type", []string{"info"})
+		e.SetList("event.category", "network")
+		e.SetList("event.type", "info")
 		e.Set("event.outcome", "success")
 	case "userid":
-		e.Set("event.category", []string{"authentication"})
-		e.Set("event.type", []string{"start"})
+		e.SetList("event.category", "authentication")
+		e.SetList("event.type", "start")
 		e.Set("event.outcome", "success")
 		setAddr("source", get("SourceIP"))
 	default:
-		e.Set("event.category", []string{"network"})
-		e.Set("event.type", []string{"info"})
+		e.SetList("event.category", "network")
+		e.SetList("event.type", "info")
 	}
 	// @timestamp: the high-resolution generation time, else generated/received.
 	if !isJSON {
@@ -393,43 +407,43 @@ var panCEFKeys = map[string][]string{
 // panCEF maps the CEF of the Strata logging service ("LF" product).
 func panCEF(r *parse.Record, e *event.Event) {
 	c := r.CEF
-	e.Set("observer.vendor", c.DeviceVendor)
+	e.PutString("observer.vendor", c.DeviceVendor)
 	e.Set("observer.product", "PAN-OS")
-	e.Set("observer.type", c.DeviceProduct)
-	e.Set("observer.version", c.DeviceVersion)
+	e.PutString("observer.type", c.DeviceProduct)
+	e.PutString("observer.version", c.DeviceVersion)
 	logType := strings.ToLower(c.SignatureID)
-	e.Set("event.dataset", logType)
-	e.Set("log.logger", logType)
+	e.PutString("event.dataset", logType)
+	e.PutString("log.logger", logType)
 	if sev, err := strconv.Atoi(c.Severity); err == nil {
-		e.Set("event.severity", int64(sev))
+		e.SetInt("event.severity", int64(sev))
 	}
-	e.Set("event.type", []string{"info"})
+	e.SetList("event.type", "info")
 	sub := strings.ToLower(c.Name)
 	if logType == "traffic" {
 		for _, p := range c.Extensions {
 			if p.Key == "act" {
 				switch strings.ToLower(p.Value) {
 				case "allow":
-					e.Set("event.type", []string{"allowed"})
+					e.SetList("event.type", "allowed")
 				case "deny", "drop", "reset-both", "reset-client", "reset-server":
-					e.Set("event.type", []string{"denied"})
+					e.SetList("event.type", "denied")
 				}
 			}
 		}
 	}
 	switch logType {
 	case "traffic":
-		e.Set("event.category", []string{"network"})
+		e.SetList("event.category", "network")
 	case "threat":
 		if sub == "spyware" || sub == "virus" || sub == "wildfire" {
-			e.Set("event.category", []string{"malware"})
+			e.SetList("event.category", "malware")
 		} else {
-			e.Set("event.category", []string{"network"})
+			e.SetList("event.category", "network")
 		}
 	case "auth":
-		e.Set("event.category", []string{"authentication"})
+		e.SetList("event.category", "authentication")
 	default:
-		e.Set("event.category", []string{"network"})
+		e.SetList("event.category", "network")
 	}
 	var dom string
 	for _, p := range c.Extensions {
@@ -441,7 +455,7 @@ func panCEF(r *parse.Record, e *event.Event) {
 			continue
 		case "start":
 			if t, ok := parse.ParseTime(p.Value, r.Location()); ok {
-				e.Set("event.start", t.UTC())
+				e.SetTime("event.start", t.UTC())
 			}
 			continue
 		case "dntdom", "sntdom":
@@ -460,18 +474,18 @@ func panCEF(r *parse.Record, e *event.Event) {
 			}
 			switch p.Key {
 			case "suser":
-				e.Set("source.user.name", name)
-				e.Set("user.name", name)
+				e.PutString("source.user.name", name)
+				e.PutString("user.name", name)
 			case "duser":
-				e.Set("destination.user.name", name)
+				e.PutString("destination.user.name", name)
 			default:
-				e.Set("host.name", name)
-				e.Set("host.hostname", name)
+				e.PutString("host.name", name)
+				e.PutString("host.hostname", name)
 				e.AppendUnique(event.RelatedHosts, name)
 				continue
 			}
 			if d != "" {
-				e.Set("user.domain", d)
+				e.PutString("user.domain", d)
 			}
 			e.AppendUnique(event.RelatedUser, name)
 			continue

@@ -30,6 +30,19 @@ var productVendor = map[string]string{
 	"apache/error":          "apache",
 	"squid":                 "squid",
 	"bind":                  "bind",
+	"cisco-ios":             "cisco-ios",
+	"crowdstrike_falcon":    "crowdstrike-falcon",
+
+	"stormshield_network_security": "stormshield-network-security",
+	"sentinelone":                  "sentinelone",
+	"vectra_cognito_detect":        "vectra-cognito-detect",
+	"watchguard-firebox":           "watchguard-firebox",
+	"cyberark-audit-logs":          "cyberark",
+	"watchguard-epdr":              "watchguard-epdr",
+	"nozomi-vantage":               "nozomi-vantage",
+	"nozomi-cmc":                   "nozomi-cmc",
+	"revealx_360":                  "extrahop-revealx",
+	"netflow":                      "netflow",
 }
 
 // VendorFor returns the vendor id for a corpus product, "" when none.
