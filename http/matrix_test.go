@@ -50,6 +50,8 @@ type matrixEnv struct {
 	disc  *service.DiscoveryService
 	// devices holds the key of each tenant's discovered device (foreign → key).
 	devices map[bool]string
+	// eventRefs holds the ref of a stored event of each tenant (foreign → ref).
+	eventRefs map[bool]string
 }
 
 func (e *matrixEnv) ctxOf(name string) context.Context {
@@ -94,12 +96,13 @@ func newMatrixEnv(t *testing.T, backend string) *matrixEnv {
 	}
 	srv, err := bqhttp.New(bqhttp.Config{Clock: clk, SignInRate: -1, Services: bqhttp.Services{Auth: svc.Auth, Tenants: svc.Tenants, Users: svc.Users,
 		Tickets: svc.Tickets, Assets: svc.Assets, Audit: svc.Audit, Dashboard: svc.Dashboard, Findings: findings, Scans: scans, Discovery: disc,
-		Alerts: alerts, Rules: rules, Indicators: iocs, Components: components, DeadLetters: components}})
+		Alerts: alerts, Rules: rules, Indicators: iocs, Components: components, DeadLetters: components,
+		Events: service.NewEventService(svc), Export: service.NewExportService(svc)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &matrixEnv{t: t, st: st, svc: svc, srv: srv, clk: clk, users: map[string]*bianque.User{}, sess: map[string][2]string{}, disc: disc,
-		devices: map[bool]string{}}
+		devices: map[bool]string{}, eventRefs: map[bool]string{}}
 	if _, _, err := service.Bootstrap(ctx, st, opts, "root"); err != nil {
 		t.Fatal(err)
 	}
@@ -767,6 +770,11 @@ func (e *matrixEnv) snapshotB() string {
 			fmt.Fprintf(&b, "|ds %d", st.Version)
 		}
 	}
+	if parts, err := e.st.(bianque.EventStore).EventPartitions(ctx, e.b.ID); err == nil {
+		for _, p := range parts {
+			fmt.Fprintf(&b, "|ev %s %d", p.Day.Format("2006-01-02"), p.Events)
+		}
+	}
 	heads, _ := e.st.AuditHeads(ctx)
 	for _, h := range heads {
 		if h.TenantID == e.b.ID {
@@ -839,9 +847,6 @@ func (e *matrixEnv) freshSession(name, token string) [2]string {
 func TestAuthorizationMatrix(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			if backend == "postgres" && testing.Short() {
-				t.Skip("the SQLite run covers the matrix in -short mode")
-			}
 			walkMatrix(t, newMatrixEnv(t, backend))
 		})
 	}

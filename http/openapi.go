@@ -183,7 +183,9 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": "success"}
-		if rt.Result != nil {
+		if file, isFile := rt.Result.(Download); isFile {
+			ok["content"] = map[string]any{string(file): map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+		} else if rt.Result != nil {
 			sch := g.schema(reflect.TypeOf(rt.Result))
 			if rt.List {
 				sch = map[string]any{"type": "object", "required": []string{"items", "next_cursor"}, "properties": map[string]any{

@@ -87,6 +87,13 @@ type Route struct {
 // apiFunc handles an API request and returns the value to encode.
 type apiFunc func(w http.ResponseWriter, r *http.Request) (any, error)
 
+// Download is the Result of a route that answers with a file of this media
+// type, which its handler writes itself and then returns streamed{}.
+type Download string
+
+// streamed tells api that the handler wrote the response.
+type streamed struct{}
+
 // listResult is the body of a list response.
 type listResult struct {
 	Items      any    `json:"items"`
@@ -108,6 +115,7 @@ func (s *Server) api(rt Route, h apiFunc) {
 			return
 		}
 		switch {
+		case v == streamed{}: // the handler wrote the response
 		case r.Status == http.StatusNoContent:
 			w.WriteHeader(http.StatusNoContent)
 		default:

@@ -51,6 +51,9 @@ type Services struct {
 	Alerts     bianque.AlertService
 	Rules      bianque.RuleService
 	Indicators bianque.IndicatorService
+	// Events searches the event store; Export exports a tenant (R2.4).
+	Events bianque.EventService
+	Export bianque.TenantExportService
 }
 
 // Config configures a Server.

@@ -45,7 +45,8 @@ func mockServices() (Services, *mock.TicketService) {
 	return Services{Auth: authSvc, Tenants: &mock.TenantService{}, Users: &mock.UserService{}, Tickets: tickets,
 		Assets: &mock.AssetService{}, Audit: &mock.AuditService{}, Dashboard: &mock.DashboardService{}, Findings: &mock.FindingService{},
 		Scans: &mock.ScanService{}, Discovery: noDiscovery{}, Components: &mock.ComponentService{}, DeadLetters: &mock.DeadLetterService{},
-		Alerts: &mock.AlertService{}, Rules: &mock.RuleService{}, Indicators: &mock.IndicatorService{}}, tickets
+		Alerts: &mock.AlertService{}, Rules: &mock.RuleService{}, Indicators: &mock.IndicatorService{},
+		Events: &mock.EventService{}, Export: &mock.TenantExportService{}}, tickets
 }
 
 func newTestServer(t *testing.T, cfg Config) *Server {

@@ -5,4 +5,4 @@
 // with go generate after changing an interface.
 package mock
 
-//go:generate go run ./internal/gen mock.go Store TenantService UserService TicketService AssetService AuditService AuthService DashboardService FindingService ScanService ComponentService DeadLetterService AlertService RuleService IndicatorService
+//go:generate go run ./internal/gen mock.go Store TenantService UserService TicketService AssetService AuditService AuthService DashboardService FindingService ScanService ComponentService DeadLetterService AlertService RuleService IndicatorService EventService TenantExportService

@@ -4,6 +4,7 @@ package mock
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"bianque"
@@ -11,6 +12,7 @@ import (
 
 var (
 	_ = context.Background
+	_ = io.EOF
 	_ = time.Now
 )
 
@@ -1329,4 +1331,56 @@ func (m *IndicatorService) PollIntelFeed(a0 context.Context, a1 string, a2 strin
 		panic("mock: IndicatorService.PollIntelFeed called but PollIntelFeedFn is not set")
 	}
 	return m.PollIntelFeedFn(a0, a1, a2)
+}
+
+// EventService is a bianque.EventService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type EventService struct {
+	EventFn           func(ctx context.Context, tenantID string, ref string) (*bianque.StoredEvent, error)
+	EventPartitionsFn func(ctx context.Context, tenantID string) ([]bianque.EventPartition, error)
+	SearchEventsFn    func(ctx context.Context, q bianque.EventQuery) (*bianque.EventPage, error)
+}
+
+var _ bianque.EventService = (*EventService)(nil)
+
+// Event calls EventFn.
+func (m *EventService) Event(a0 context.Context, a1 string, a2 string) (*bianque.StoredEvent, error) {
+	if m.EventFn == nil {
+		panic("mock: EventService.Event called but EventFn is not set")
+	}
+	return m.EventFn(a0, a1, a2)
+}
+
+// EventPartitions calls EventPartitionsFn.
+func (m *EventService) EventPartitions(a0 context.Context, a1 string) ([]bianque.EventPartition, error) {
+	if m.EventPartitionsFn == nil {
+		panic("mock: EventService.EventPartitions called but EventPartitionsFn is not set")
+	}
+	return m.EventPartitionsFn(a0, a1)
+}
+
+// SearchEvents calls SearchEventsFn.
+func (m *EventService) SearchEvents(a0 context.Context, a1 bianque.EventQuery) (*bianque.EventPage, error) {
+	if m.SearchEventsFn == nil {
+		panic("mock: EventService.SearchEvents called but SearchEventsFn is not set")
+	}
+	return m.SearchEventsFn(a0, a1)
+}
+
+// TenantExportService is a bianque.TenantExportService whose methods call the function fields of the
+// same name plus Fn; calling a method whose field is nil panics, so a test
+// sees at once which call it did not expect.
+type TenantExportService struct {
+	ExportTenantFn func(ctx context.Context, tenantID string, w io.Writer) (*bianque.ExportManifest, error)
+}
+
+var _ bianque.TenantExportService = (*TenantExportService)(nil)
+
+// ExportTenant calls ExportTenantFn.
+func (m *TenantExportService) ExportTenant(a0 context.Context, a1 string, a2 io.Writer) (*bianque.ExportManifest, error) {
+	if m.ExportTenantFn == nil {
+		panic("mock: TenantExportService.ExportTenant called but ExportTenantFn is not set")
+	}
+	return m.ExportTenantFn(a0, a1, a2)
 }

@@ -31,11 +31,15 @@ var migrationFiles embed.FS
 // DB is the PostgreSQL store. It implements bianque.Store.
 type DB struct {
 	*sqlstore.Store
-	pool *pgxpool.Pool
-	sql  *sql.DB
+	pool   *pgxpool.Pool
+	sql    *sql.DB
+	events *events
 }
 
-var _ bianque.Store = (*DB)(nil)
+var (
+	_ bianque.Store      = (*DB)(nil)
+	_ bianque.EventStore = (*DB)(nil)
+)
 
 type options struct {
 	clock    bianque.Clock
@@ -79,6 +83,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	db := &DB{pool: pool, sql: stdlib.OpenDBFromPool(pool)}
+	db.events = &events{db: db, known: map[string]bool{}}
 	if err := db.migrate(ctx, o.clock); err != nil {
 		db.Close()
 		return nil, err
@@ -122,6 +127,12 @@ func (db *DB) migrate(ctx context.Context, clock bianque.Clock) error {
 		return fmt.Errorf("migrate schema %s: %w", schema.String, err)
 	}
 	return nil
+}
+
+// PurgeTenant deletes every row of the tenant (see sqlstore.Store.PurgeTenant),
+// its event partitions included (counted under event_keys and event_blocks).
+func (db *DB) PurgeTenant(ctx context.Context, id string) (map[string]int64, error) {
+	return db.Store.PurgeTenantWith(ctx, id, db.purgeEventsHook)
 }
 
 // Pool returns the pgx pool (for code that needs pgx itself, e.g. COPY).

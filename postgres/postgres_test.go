@@ -1,10 +1,15 @@
 package postgres_test
 
 import (
+	"context"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"bianque"
+	"bianque/internal/testutil"
 	"bianque/postgres"
 	"bianque/storetest"
 )
@@ -52,3 +57,93 @@ func TestOpenBadURL(t *testing.T) {
 		t.Fatalf("bad URL: %v", err)
 	}
 }
+
+func TestEventConformance(t *testing.T) {
+	storetest.RunEvents(t, func(t *testing.T) bianque.Store { return storetest.NewPostgres(t) })
+}
+
+// TestEventPartitionsInCatalog checks that events live in native partitions
+// per tenant and day, that retention drops a day's tables and a purge the
+// tenant's.
+func TestEventPartitionsInCatalog(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.NewPostgres(t)
+	tn := &bianque.Tenant{Code: "cat", Name: "Cat", Contract: bianque.DefaultContract()}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := db.AppendEvents(ctx, tn.ID, storetest.FortiGateEvents(t, tn.ID, day.Add(-time.Second), 2000)); err != nil {
+		t.Fatal(err)
+	}
+	parts := func() []string {
+		rows, err := db.Pool().Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+			JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname LIKE 'event_%_' || $1 ORDER BY 1`, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			out = append(out, s)
+		}
+		return out
+	}
+	want := []string{"event_blocks_" + tn.ID + "_20260301", "event_blocks_" + tn.ID + "_20260302",
+		"event_keys_" + tn.ID + "_20260301", "event_keys_" + tn.ID + "_20260302"}
+	if got := parts(); !slices.Equal(got, want) {
+		t.Fatalf("partitions %v, want %v", got, want)
+	}
+	if _, err := db.DropEventPartitionsBefore(ctx, tn.ID, day); err != nil {
+		t.Fatal(err)
+	}
+	if got := parts(); !slices.Equal(got, []string{want[1], want[3]}) {
+		t.Fatalf("partitions after the drop: %v", got)
+	}
+	if _, err := db.PurgeTenant(ctx, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname LIKE '%' || $1 || '%'`, tn.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d tables of the purged tenant left (%v)", n, err)
+	}
+}
+
+// BenchmarkAppendEvents appends realistic FortiGate events in batches of
+// 2,000 (see the sqlite benchmark of the same name).
+func BenchmarkAppendEvents(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.NewPostgres(b)
+	tn := &bianque.Tenant{Code: "bench", Name: "Bench", Contract: bianque.DefaultContract()}
+	if err := db.CreateTenant(ctx, tn); err != nil {
+		b.Fatal(err)
+	}
+	const batch = 2000
+	start := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	// As many events as a few pipeline batches hold at once (the live heap
+	// the collector scans is part of the cost).
+	pool := storetest.FortiGateEvents(b, tn.ID, start, 5*batch)
+	b.ResetTimer()
+	cpu := testutil.CPUTime()
+	for i := 0; i < b.N; i += batch {
+		evs := pool[i%len(pool) : i%len(pool)+min(batch, b.N-i)]
+		if i >= len(pool) {
+			b.StopTimer()
+			for j, e := range evs {
+				e.Set("event.id", "bench-"+strconv.Itoa(i+j))
+			}
+			b.StartTimer()
+		}
+		if n, err := db.AppendEvents(ctx, tn.ID, evs); err != nil || n != len(evs) {
+			b.Fatalf("inserted %d of %d: %v", n, len(evs), err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	testutil.ReportCPURate(b, cpu, "events")
+}
+
+// BenchmarkSearchEvents: see storetest.BenchSearchEvents.
+func BenchmarkSearchEvents(b *testing.B) { storetest.BenchSearchEvents(b, storetest.NewPostgres(b)) }

@@ -33,16 +33,21 @@ var migrationFiles embed.FS
 // DB is the SQLite store. It implements bianque.Store.
 type DB struct {
 	*sqlstore.Store
-	path string
-	w, r *sql.DB
+	path   string
+	w, r   *sql.DB
+	events *events
 }
 
-var _ bianque.Store = (*DB)(nil)
+var (
+	_ bianque.Store      = (*DB)(nil)
+	_ bianque.EventStore = (*DB)(nil)
+)
 
 type options struct {
-	clock    bianque.Clock
-	fieldKey []byte
-	readers  int
+	clock     bianque.Clock
+	fieldKey  []byte
+	readers   int
+	eventsDir string
 }
 
 // Option configures Open.
@@ -60,6 +65,10 @@ func WithClock(c bianque.Clock) Option { return func(o *options) { o.clock = c }
 
 // WithReaders sets the size of the read connection pool (default 4).
 func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
+
+// WithEventsDir sets the directory of the event segments (default: events
+// beside the database file).
+func WithEventsDir(dir string) Option { return func(o *options) { o.eventsDir = dir } }
 
 // Open opens (creating if needed, with its directory) the database file at
 // path and applies pending migrations.
@@ -104,6 +113,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if o.eventsDir == "" {
+		o.eventsDir = filepath.Join(filepath.Dir(path), "events")
+	}
+	db.events = newEvents(db, o.eventsDir)
 	return db, nil
 }
 
@@ -129,6 +142,9 @@ func (db *DB) Path() string { return db.path }
 // Close runs PRAGMA optimize and closes the connections.
 func (db *DB) Close() error {
 	var errs []error
+	if db.events != nil {
+		errs = append(errs, db.events.close())
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
@@ -139,14 +155,42 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// PurgeTenant deletes every row of the tenant (see sqlstore.Store.PurgeTenant).
+// PurgeTenant deletes every row of the tenant (see sqlstore.Store.PurgeTenant)
+// and its event segments, counted as "events". Appends for the tenant fail
+// with ENOTFOUND from the start of the purge.
 func (db *DB) PurgeTenant(ctx context.Context, id string) (map[string]int64, error) {
-	return db.Store.PurgeTenantWith(ctx, id, func(ctx context.Context, tx *sql.Tx, _ string, _ map[string]int64) error {
+	es := db.events
+	es.mu.Lock()
+	es.purging[id] = true
+	es.mu.Unlock()
+	defer func() {
+		es.mu.Lock()
+		delete(es.purging, id)
+		es.mu.Unlock()
+	}()
+	return db.Store.PurgeTenantWith(ctx, id, func(ctx context.Context, tx *sql.Tx, _ string, counts map[string]int64) error {
 		// Check foreign keys at commit, so the delete order between tables
 		// added by later migrations cannot fail the purge midway.
-		_, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON")
+		if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			return err
+		}
+		n, err := es.purge(ctx, db, id)
+		counts["events"] += n
 		return err
 	})
+}
+
+// TenantRowCounts counts the tenant's rows per table (see
+// sqlstore.Store.TenantRowCounts) and its stored events as "events".
+func (db *DB) TenantRowCounts(ctx context.Context, tenantID string) (map[string]int64, error) {
+	counts, err := db.Store.TenantRowCounts(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if counts["events"], err = db.countEvents(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return counts, nil
 }
 
 var dialect = sqlstore.Dialect{

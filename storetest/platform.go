@@ -23,6 +23,9 @@ func testTenants(t *testing.T, s bianque.Store) {
 		UpdatedAt:     now,
 	}
 	tn.Contract.Calendar.Holidays = []string{"2026-10-01"}
+	off := false
+	tn.Contract.Masking = &bianque.MaskingPolicy{Email: &off, Fields: []string{"hospital.patient.name"},
+		Patterns: []bianque.MaskingPattern{{Name: "mrn", Regexp: `MRN[0-9]{8}`}}}
 	must(t, s.CreateTenant(ctx, tn), "create tenant")
 
 	got, err := s.Tenant(ctx, tn.ID)

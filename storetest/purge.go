@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -39,6 +40,11 @@ func populate(t *testing.T, s bianque.Store, r Raw, tn *bianque.Tenant, staff *b
 	must(t, alertStore(t, s).CreateSuppression(ctx, &bianque.Suppression{TenantID: tn.ID, RuleID: "r1", Reason: "fp",
 		CreatedAt: at(), ExpiresAt: at().Add(time.Hour)}), "suppression")
 	populateDetection(t, s, tn)
+	evs := FortiGateEvents(t, tn.ID, evDay.Add(23*time.Hour), 30)
+	evs = append(evs, newEvent(tn.ID, evDay.AddDate(0, 0, -40)))
+	if n, err := eventStore(t, s).AppendEvents(ctx, tn.ID, evs); err != nil || n != len(evs) {
+		t.Fatalf("append events: %d, %v", n, err)
+	}
 	for i := range 2 {
 		_, err := r.ExecRaw(ctx, fmt.Sprintf("INSERT INTO storetest_later_area (id, tenant_id, note) VALUES ('%s-%d', '%s', 'x')", tn.ID, i, tn.ID))
 		must(t, err, "insert into the later table")
@@ -74,6 +80,10 @@ func testPurge(t *testing.T, s bianque.Store) {
 		if beforeA[tbl] == 0 {
 			t.Fatalf("fixture gives A no row in %s; the purge test would prove nothing there", tbl)
 		}
+	}
+
+	if beforeA["events"]+beforeA["event_keys"] == 0 {
+		t.Fatalf("TenantRowCounts shows no events of A: %v", beforeA)
 	}
 
 	deleted, err := s.PurgeTenant(ctx, a.ID)
@@ -112,6 +122,21 @@ func testPurge(t *testing.T, s bianque.Store) {
 	}
 	if _, err := s.APITokenByHash(ctx, "tok-"+a.ID); bianque.ErrorCode(err) != bianque.ENOTFOUND {
 		t.Errorf("API token of A's user survived the purge: %v", err)
+	}
+	{
+		es := eventStore(t, s)
+		parts, err := es.EventPartitions(ctx, a.ID)
+		must(t, err, "event partitions after purge")
+		if len(parts) != 0 {
+			t.Errorf("after purge, A still has event partitions %+v", parts)
+		}
+		var buf bytes.Buffer
+		if n, err := es.ExportTenantEvents(ctx, a.ID, &buf); err != nil || n != 0 {
+			t.Errorf("after purge, A's export has %d events (%v)", n, err)
+		}
+		if n := countStored(t, es, b.ID); n != 31 {
+			t.Errorf("B has %d events after A's purge, want 31", n)
+		}
 	}
 	_, err = s.Tenant(ctx, a.ID)
 	wantCode(t, err, bianque.ENOTFOUND, "purged tenant")

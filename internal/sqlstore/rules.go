@@ -97,7 +97,14 @@ func (s *Store) UpdateRuleConfig(ctx context.Context, tenantID string, fn func(c
 		if err := s.tenantExists(ctx, tx, tenantID); err != nil {
 			return err
 		}
-		// Lock the row where there is one (PostgreSQL); SQLite's single writer serialises.
+		// Lock the row (PostgreSQL; SQLite's single writer serialises). A
+		// tenant without settings gets an empty row first, so that two first
+		// updates cannot both read nothing and the later overwrite the
+		// earlier: the second insert waits for the first and finds its row.
+		if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO rule_configs (tenant_id, updated_at, data) VALUES (?, ?, ?)
+			ON CONFLICT (tenant_id) DO NOTHING`), tenantID, s.T(s.clock.Now()), "{}"); err != nil {
+			return s.dbErr(err, "create rule configuration")
+		}
 		c := &bianque.RuleConfig{TenantID: tenantID}
 		err := tx.QueryRowContext(ctx, s.Q(`SELECT data FROM rule_configs WHERE tenant_id = ?`+s.d.LockRow), tenantID).Scan(JSONCol{c})
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
