@@ -10,6 +10,9 @@ import (
 type Contract struct {
 	Targets  []SLATarget `json:"targets"`
 	Calendar Calendar    `json:"calendar"`
+	// Masking is the hospital's PII masking policy; nil masks the built-in
+	// kinds only.
+	Masking *MaskingPolicy `json:"masking,omitempty"`
 }
 
 // Validate checks targets and calendar.
@@ -18,6 +21,9 @@ func (c *Contract) Validate() error {
 		if err := t.Validate(); err != nil {
 			return Errorf(EINVALID, "contract target %d: %s", i, ErrorMessage(err))
 		}
+	}
+	if err := c.Masking.Validate(); err != nil {
+		return err
 	}
 	return c.Calendar.Validate()
 }

@@ -1,10 +1,15 @@
 package mask
 
 import (
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"bianque"
 	"bianque/event"
+	"bianque/internal/testutil"
 )
 
 var testKey = []byte("0123456789abcdef-tenant-key")
@@ -210,5 +215,95 @@ func BenchmarkMaskCleanText(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		m.String(raw)
+	}
+}
+
+// A hospital's policy comes from its contract and a change applies after
+// the refresh interval; when the contract cannot be read, the policy last
+// read stays in force.
+func TestPoliciesFromContract(t *testing.T) {
+	master := []byte("0123456789abcdef0123456789abcdef")
+	clock := testutil.NewFakeClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+	off := false
+	policies := map[string]*bianque.MaskingPolicy{
+		"h1": nil,
+		"h2": {Mobile: &off, Fields: []string{"hospital.patient.name"}, Patterns: []bianque.MaskingPattern{{Name: "mrn", Regexp: `MRN[0-9]{8}`}}},
+	}
+	var fail error
+	reads := 0
+	p, err := NewPoliciesFrom(master, Default(), func(id string) (*bianque.MaskingPolicy, error) {
+		reads++
+		if fail != nil {
+			return nil, fail
+		}
+		pol, ok := policies[id]
+		if !ok {
+			return nil, bianque.Errorf(bianque.ENOTFOUND, "tenant %s", id)
+		}
+		return pol, nil
+	}, 30*time.Second, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := func(tenant, s string) string {
+		t.Helper()
+		m, err := p.For(tenant)
+		if err != nil {
+			t.Fatalf("policy of %s: %v", tenant, err)
+		}
+		out, _ := m.String(s)
+		return out
+	}
+	const text = "13800138000 MRN20260301 a@b.cn"
+	if got := mask("h1", text); strings.Contains(got, "13800138000") || !strings.Contains(got, "MRN20260301") || strings.Contains(got, "a@b.cn") {
+		t.Errorf("h1 (defaults): %q", got)
+	}
+	if got := mask("h2", text); !strings.Contains(got, "13800138000") || strings.Contains(got, "MRN20260301") || strings.Contains(got, "a@b.cn") {
+		t.Errorf("h2 (mobile off, MRN pattern): %q", got)
+	}
+	e := event.New(4)
+	e.SetString("hospital.patient.name", "张三")
+	e.SetString(event.Message, "discharge of 张三")
+	m2, _ := p.For("h2")
+	m2.Event(e)
+	if strings.Contains(e.Str("hospital.patient.name"), "张三") || strings.Contains(e.Str(event.Message), "张三") {
+		t.Errorf("configured field not masked: %v / %v", e.Str("hospital.patient.name"), e.Str(event.Message))
+	}
+
+	// A change to the contract applies after the refresh interval, not before.
+	policies["h1"] = &bianque.MaskingPolicy{Mobile: &off}
+	if got := mask("h1", text); strings.Contains(got, "13800138000") {
+		t.Errorf("policy changed before the refresh interval: %q", got)
+	}
+	clock.Advance(31 * time.Second)
+	if got := mask("h1", text); !strings.Contains(got, "13800138000") {
+		t.Errorf("policy change not applied after the refresh interval: %q", got)
+	}
+
+	// The store failing keeps the last policy; an unknown tenant is an error.
+	fail = errors.New("database unavailable")
+	clock.Advance(time.Minute)
+	if got := mask("h2", text); strings.Contains(got, "MRN20260301") {
+		t.Errorf("policy lost while the store fails: %q", got)
+	}
+	fail = nil
+	if _, err := p.For("unknown"); err == nil {
+		t.Error("unknown tenant masked with the defaults instead of failing")
+	}
+	before := reads
+	mask("h2", text)
+	if reads != before {
+		t.Errorf("policy read again within the refresh interval (%d reads)", reads-before)
+	}
+}
+
+func TestFromPolicyKeepsDefaults(t *testing.T) {
+	def := Config{IDCard: true, Mobile: true, Fields: []string{"a"}}
+	got := FromPolicy(def, &bianque.MaskingPolicy{Fields: []string{"b"}})
+	if !got.IDCard || !got.Mobile || len(got.Fields) != 2 || len(def.Fields) != 1 {
+		t.Errorf("FromPolicy = %+v (defaults %+v)", got, def)
+	}
+	if got := FromPolicy(def, nil); !reflect.DeepEqual(got, def) {
+		t.Errorf("nil policy = %+v", got)
 	}
 }
