@@ -32,7 +32,15 @@ keeps everything in a disk spool, and forwards it in batches over mutual TLS
 to the platform. On first start it enrols: it asks the platform for a
 certificate and waits until a hospital administrator approves it in the
 portal. Receiving starts at once; events wait in the spool until the
-collector is approved and whenever the platform is unreachable.`,
+collector is approved and whenever the platform is unreachable.
+
+Passive device discovery: --sniff IFACE (a mirror port or TAP; repeatable),
+--pcap FILE (replay a capture; repeatable) and --flows-listen ADDR (NetFlow
+v5/v9, IPFIX) feed a bounded sensor at the collector. Every
+--sensor-interval it forwards what it learnt — device sightings with their
+identities and evidence, and flow summaries per client, server, transport
+and port with byte and packet counts — never packets, through the same spool
+and link as the logs. Nothing is ever sent to a device.`,
 		Run: runCollect,
 	})
 }
@@ -46,6 +54,7 @@ type collectFlags struct {
 	spoolMax                                               int64
 	compress                                               bool
 	poll                                                   time.Duration
+	sensor                                                 sensorConfig
 }
 
 func runCollect(ctx context.Context, env *cmdEnv, args []string) error {
@@ -76,9 +85,11 @@ func runCollect(ctx context.Context, env *cmdEnv, args []string) error {
 	p_spoolMax := fs.Int("spool-max-bytes", "BIANQUE_SPOOL_MAX", 4<<30, "spool size at which receiving is slowed down")
 	p_compress := fs.Bool("compress", "BIANQUE_COMPRESS", true, "gzip forwarded batches")
 	p_poll := fs.Duration("enrol-poll", "BIANQUE_ENROL_POLL", 10*time.Second, "interval between checks for approval")
+	sensorOpts := sensorFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	f.sensor = sensorOpts()
 	f.platform = *p_platform
 	f.tenant = *p_tenant
 	f.name = *p_name
@@ -106,8 +117,8 @@ func runCollect(ctx context.Context, env *cmdEnv, args []string) error {
 		fmt.Fprintln(env.Stderr, "bianque collect: --platform and --tenant are required")
 		return errUsage
 	}
-	if f.syslogUDP == "" && f.syslogTCP == "" && f.syslogTLS == "" && f.tails == "" && f.httpAddr == "" {
-		fmt.Fprintln(env.Stderr, "bianque collect: nothing to receive: give --syslog-udp, --syslog-tcp, --syslog-tls, --http or --tail")
+	if f.syslogUDP == "" && f.syslogTCP == "" && f.syslogTLS == "" && f.tails == "" && f.httpAddr == "" && !f.sensor.enabled() {
+		fmt.Fprintln(env.Stderr, "bianque collect: nothing to receive: give --syslog-udp, --syslog-tcp, --syslog-tls, --http, --tail, --sniff, --pcap or --flows-listen")
 		return errUsage
 	}
 	return collect(ctx, env, f)
@@ -215,6 +226,9 @@ func collect(ctx context.Context, env *cmdEnv, f collectFlags) error {
 		logger.Info("receiving HTTP ingest", "addr", ln.Addr().String())
 		go srv.Serve(ln)
 		defer srv.Close()
+	}
+	if err := startSensor(rctx, f.sensor, &ingest.QueueSink{Queue: spool}, reg, logger, &wg); err != nil {
+		return err
 	}
 	if f.metrics != "" {
 		ln, err := net.Listen("tcp", f.metrics)

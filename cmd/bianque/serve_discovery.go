@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 
 	"bianque"
 	"bianque/demo"
+	"bianque/discover"
 	"bianque/discover/capture"
 	"bianque/discover/inventory"
 	"bianque/discover/pipeline"
 	"bianque/discover/sample"
 	"bianque/discover/sensor"
+	"bianque/ingest"
 	"bianque/service"
 )
 
@@ -29,6 +32,45 @@ func discoveryService(svcs *service.Services, log *slog.Logger) *service.Discove
 		return nil
 	}
 	return disc
+}
+
+// collectorDiscovery feeds the sightings and flow summaries that approved
+// collectors forward (their passive sensors: bianque collect --sniff,
+// --pcap, --flows-listen) into the same discovery path as a sensor on the
+// platform: asset ledger (source passive), inventory, communication map,
+// baselines and anomaly alerts, in the collector's tenant. It acts as the
+// collector, like any sensor of the platform: a provider-side principal
+// assigned to that tenant only and narrowed to reading the tenant and writing
+// assets and asset-confirmation tickets (which hospital staff cannot raise),
+// so that every write is authorised and audited as "collector:<name>".
+// Nothing here starts a scan.
+type collectorDiscovery struct{ disc *service.DiscoveryService }
+
+// collectorDiscoveryReceiver is the ingest side's receiver (nil without
+// discovery: the batches are then counted and dropped).
+func collectorDiscoveryReceiver(d *service.DiscoveryService) ingest.DiscoveryReceiver {
+	if d == nil {
+		return nil
+	}
+	return collectorDiscovery{disc: d}
+}
+
+// collectorPermissions are what a collector's sensor may do in its tenant.
+var collectorPermissions = []bianque.Permission{bianque.PermTenantRead, bianque.PermAssetRead, bianque.PermAssetWrite,
+	bianque.PermTicketRead, bianque.PermTicketCreate}
+
+func (c collectorDiscovery) ReceiveDiscovery(ctx context.Context, comp *bianque.Component, b *discover.Batch) error {
+	p := &bianque.Principal{UserID: "component:" + comp.ID, Username: "collector:" + comp.Name, Role: bianque.RoleServiceManager,
+		Tenants: []string{comp.TenantID}, Permissions: collectorPermissions, SourceIP: hostOf(comp.Address)}
+	return c.disc.Ingest(bianque.NewContextWithPrincipal(ctx, p), comp.TenantID, "collector:"+comp.ID, b.At, b.Devices, b.Flows)
+}
+
+// hostOf strips the port of a remote address.
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
 
 // saveBaselines writes the baselines' learning state on shutdown.

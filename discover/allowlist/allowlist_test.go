@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"bianque/discover/allowlist"
 	"bianque/discover/internal/synth"
 	"bianque/discover/pipeline"
+	"bianque/internal/testutil"
 )
 
 var (
@@ -210,11 +210,8 @@ func TestExports(t *testing.T) {
 // TestNftablesLoads loads the generated ruleset into a network namespace
 // the test creates (root and nft needed), so the kernel parses it.
 func TestNftablesLoads(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("loading nftables rules into a test network namespace needs root")
-	}
 	if _, err := exec.LookPath("nft"); err != nil {
-		t.Skip("nft not installed (apt-get install nftables)")
+		testutil.Missing(t, "nft not installed (apt-get install nftables)")
 	}
 	learn := report(t, hospital(t, time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), nil))
 	pol := allowlist.Generate(learn, allowlist.Options{})
@@ -222,11 +219,7 @@ func TestNftablesLoads(t *testing.T) {
 	if err := os.WriteFile(file, []byte(pol.Nftables()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ns := fmt.Sprintf("bianque-nft-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
-	}
-	defer exec.Command("ip", "netns", "del", ns).Run()
+	ns := testutil.Netns(t, "bianque-nft-")
 	for range 2 { // loading twice proves the file replaces its own table
 		if out, err := exec.Command("ip", "netns", "exec", ns, "nft", "-f", file).CombinedOutput(); err != nil {
 			t.Fatalf("nft -f: %v\n%s\n%s", err, out, pol.Nftables())

@@ -7,9 +7,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"runtime"
 	"testing"
 	"time"
 
@@ -19,40 +16,8 @@ import (
 	"bianque/discover/decode"
 	"bianque/discover/internal/synth"
 	"bianque/discover/sensor"
+	"bianque/internal/testutil"
 )
-
-// inNetns runs fn on a thread switched into network namespace ns; sockets
-// fn creates stay in that namespace.
-func inNetns(t *testing.T, ns string, fn func() error) error {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	self, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-	if err != nil {
-		return err
-	}
-	defer self.Close()
-	target, err := os.Open("/var/run/netns/" + ns)
-	if err != nil {
-		return err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		return fmt.Errorf("enter %s: %w", ns, err)
-	}
-	ferr := fn()
-	if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err != nil {
-		panic("cannot return to the test's network namespace: " + err.Error())
-	}
-	return ferr
-}
-
-func ip(t *testing.T, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %v: %v: %s", args, err, out)
-	}
-}
 
 func dhcpRequest(mac decode.MAC, hostname string) []byte {
 	b := make([]byte, 240)
@@ -72,26 +37,13 @@ func dhcpRequest(mac decode.MAC, hostname string) []byte {
 // VLAN-tagged DHCP request and an LLDP frame. It never touches a real
 // interface. Needs root (CAP_NET_ADMIN and CAP_NET_RAW); skipped otherwise.
 func TestLiveCaptureNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("live capture test needs root to create network namespaces and a veth pair")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("iproute2 (ip) not installed")
-	}
-	a := fmt.Sprintf("bqcapA%d", os.Getpid())
-	b := fmt.Sprintf("bqcapB%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", a).CombinedOutput(); err != nil {
-		t.Skipf("cannot create network namespaces here: %v: %s", err, out)
-	}
-	defer exec.Command("ip", "netns", "del", a).Run()
-	ip(t, "netns", "add", b)
-	defer exec.Command("ip", "netns", "del", b).Run()
-	ip(t, "link", "add", "vcapA", "netns", a, "type", "veth", "peer", "name", "vcapB", "netns", b)
-	ip(t, "-n", a, "link", "set", "vcapA", "up")
-	ip(t, "-n", b, "link", "set", "vcapB", "up")
+	a, b := testutil.Netns(t, "bqcapA"), testutil.Netns(t, "bqcapB")
+	testutil.IP(t, "link", "add", "vcapA", "netns", a, "type", "veth", "peer", "name", "vcapB", "netns", b)
+	testutil.IP(t, "-n", a, "link", "set", "vcapA", "up")
+	testutil.IP(t, "-n", b, "link", "set", "vcapB", "up")
 
 	var live *capture.Live
-	if err := inNetns(t, a, func() error {
+	if err := testutil.InNetns(a, func() error {
 		var err error
 		live, err = capture.OpenLive("vcapA", capture.LiveOptions{Promiscuous: true})
 		return err
@@ -112,7 +64,7 @@ func TestLiveCaptureNetns(t *testing.T) {
 			synth.TLV{Type: 5, Value: []byte("ward3-access-sw")},
 			synth.TLV{Type: 7, Value: []byte{0, 4, 0, 4}}),
 	}
-	if err := inNetns(t, b, func() error {
+	if err := testutil.InNetns(b, func() error {
 		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
 		if err != nil {
 			return err

@@ -425,9 +425,11 @@ func (e *Engine) Flush(ctx context.Context) error {
 	}
 	r := &discover.Report{Devices: e.evictedOut, Flows: e.evictedFlows}
 	e.evictedOut, e.evictedFlows = nil, nil
+	sent := map[netip.Addr]struct{}{} // each device once per flush
 	for _, h := range e.hosts {
 		if h.dirty {
 			h.dirty = false
+			sent[h.ip] = struct{}{}
 			r.Devices = append(r.Devices, e.deviceOf(h, nil))
 		}
 	}
@@ -436,7 +438,11 @@ func (e *Engine) Flush(ctx context.Context) error {
 			m.dirty = false
 			// Hosts owning a changed MAC changed too.
 			for _, ip := range m.ips {
-				if h := e.hosts[ip]; h != nil && !h.dirty && (ownership{e}).owns(m, ip) {
+				if _, done := sent[ip]; done {
+					continue
+				}
+				if h := e.hosts[ip]; h != nil && (ownership{e}).owns(m, ip) {
+					sent[ip] = struct{}{}
 					r.Devices = append(r.Devices, e.deviceOf(h, nil))
 				}
 			}
