@@ -21,7 +21,9 @@ import (
 
 // Batch wire format between collector and platform: the body is a sequence
 // of records, each a uvarint length followed by a Raw record (AppendRaw),
-// optionally gzip-compressed (Content-Encoding: gzip).
+// optionally gzip-compressed (Content-Encoding: gzip). Records of transport
+// TransportDiscovery carry the passive sensor's sightings and flow
+// summaries; the others are log messages.
 const (
 	BatchPath        = "/ingest/v1/batches"
 	BatchContentType = "application/x-bianque-batch"
@@ -47,9 +49,15 @@ type BatchHandler struct {
 	Ledger     BatchLedger
 	Touch      *Toucher
 	Metrics    *Metrics
-	MaxBody    int64 // 64 MiB
-	Timeout    time.Duration
-	Logger     *slog.Logger
+	// Discovery takes the records of collectors' passive sensors (nil:
+	// they are counted as rejected and dropped).
+	Discovery DiscoveryReceiver
+	MaxBody   int64 // 64 MiB
+	Timeout   time.Duration
+	// DiscoveryTimeout bounds the passive discovery work of one batch (50 s;
+	// the collector waits 60 s for an answer).
+	DiscoveryTimeout time.Duration
+	Logger           *slog.Logger
 }
 
 func (h *BatchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -102,6 +110,36 @@ func (h *BatchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, bianque.EINVALID, err.Error())
 		return
 	}
+	// Discovery records go to passive discovery, each applied once; the
+	// rest is log records for the ingest queue.
+	var disc []Raw
+	logs := recs[:0:0]
+	for _, rec := range recs {
+		if rec.Transport == TransportDiscovery {
+			disc = append(disc, rec)
+		} else {
+			logs = append(logs, rec)
+		}
+	}
+	recs = logs
+	if len(disc) > 0 {
+		dtimeout := h.DiscoveryTimeout
+		if dtimeout <= 0 {
+			dtimeout = 50 * time.Second
+		}
+		dctx, cancel := context.WithTimeout(r.Context(), dtimeout)
+		err := h.receiveDiscovery(dctx, comp, r.RemoteAddr, disc)
+		cancel()
+		if err != nil {
+			h.Metrics.batch("unavailable")
+			if h.Logger != nil {
+				h.Logger.Warn("discovery batch not taken; the collector sends it again", "component", comp.ID, "err", err)
+			}
+			w.Header().Set("Retry-After", "2")
+			httpError(w, http.StatusServiceUnavailable, bianque.EUNAVAILABLE, "passive discovery did not take the batch in time; retry")
+			return
+		}
+	}
 	for i := range recs {
 		rec := &recs[i]
 		// The collector's record ID is stable across re-sends (it was
@@ -115,9 +153,11 @@ func (h *BatchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
-	err = h.Sink.Submit(ctx, recs)
-	cancel()
+	if len(recs) > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		err = h.Sink.Submit(ctx, recs)
+		cancel()
+	}
 	if err != nil {
 		h.Metrics.batch("unavailable")
 		w.Header().Set("Retry-After", "2")
@@ -134,7 +174,7 @@ func (h *BatchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Metrics.received(TransportCollector, len(recs[i].Data))
 	}
 	h.Touch.Note(comp.ID, r.RemoteAddr, int64(len(recs)), 0, "")
-	writeJSON(w, http.StatusOK, BatchResult{Accepted: len(recs)})
+	writeJSON(w, http.StatusOK, BatchResult{Accepted: len(recs) + len(disc)})
 }
 
 func (h *BatchHandler) readBatch(r *http.Request) ([]Raw, error) {
@@ -199,6 +239,9 @@ type Forwarder struct {
 	// wait to fill one (1s).
 	BatchSize int
 	MaxWait   time.Duration
+	// MaxBytes bounds the records of one request (4 MiB before
+	// compression; a single larger record goes alone).
+	MaxBytes int
 	// Compress gzips batches (worth it over a WAN).
 	Compress bool
 	Metrics  *Metrics
@@ -242,53 +285,85 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		if len(ds) == 0 {
 			continue
 		}
-		body := make([]byte, 0, 256*len(ds))
-		for _, d := range ds {
-			body = AppendBatch(body, d.Data)
+		for len(ds) > 0 && ctx.Err() == nil {
+			n := f.chunk(ds)
+			if err := f.deliver(ctx, ds[:n], logger); err != nil {
+				return err
+			}
+			ds = ds[n:]
 		}
-		// Deterministic for the same records (their IDs were assigned before
-		// spooling): a re-send after a restart carries the same batch ID when
-		// it holds the same records, and a reset spool cannot repeat one.
-		batchID := DeriveID(time.Time{}, ds[0].ID, ds[len(ds)-1].ID, strconv.Itoa(len(ds)))
-		backoff := 200 * time.Millisecond
-		for {
-			st, _ := f.Spool.Stats(ctx)
-			err := f.send(ctx, batchID, body, st.Backlog)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return nil
-			}
-			if f.Metrics != nil {
-				f.Metrics.ForwardErrs.Inc()
-			}
-			if errors.Is(err, ErrRevoked) {
-				logger.Error("collector refused by the platform; events stay in the spool", "component", f.ComponentID)
-				if f.OnRevoked != nil {
-					f.OnRevoked()
-				}
-				backoff = 30 * time.Second
-			} else {
-				logger.Warn("forward batch failed; retrying", "batch", batchID, "events", len(ds), "err", err, "retry_in", backoff)
-			}
-			select {
-			case <-time.After(backoff):
-			case <-ctx.Done():
-				return nil
-			}
-			backoff = min(backoff*2, 30*time.Second)
-		}
-		if err := f.Spool.Ack(ctx, ds); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("ack spool: %w", err)
-		}
-		if f.Metrics != nil {
-			f.Metrics.Forwarded.Add(float64(len(ds)))
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
+}
+
+// chunk returns how many of ds (at least one) fit in one request.
+func (f *Forwarder) chunk(ds []*queue.Delivery) int {
+	max := f.MaxBytes
+	if max <= 0 {
+		max = 4 << 20
+	}
+	size := 0
+	for i, d := range ds {
+		size += len(d.Data) + binary.MaxVarintLen32
+		if size > max && i > 0 {
+			return i
+		}
+	}
+	return len(ds)
+}
+
+// deliver sends ds until the platform confirms them, then acknowledges
+// them in the spool. It returns nil when ctx ends (ds stay in the spool).
+func (f *Forwarder) deliver(ctx context.Context, ds []*queue.Delivery, logger *slog.Logger) error {
+	body := make([]byte, 0, 256*len(ds))
+	for _, d := range ds {
+		body = AppendBatch(body, d.Data)
+	}
+	// Deterministic for the same records (their IDs were assigned before
+	// spooling): a re-send after a restart carries the same batch ID when
+	// it holds the same records, and a reset spool cannot repeat one.
+	batchID := DeriveID(time.Time{}, ds[0].ID, ds[len(ds)-1].ID, strconv.Itoa(len(ds)))
+	backoff := 200 * time.Millisecond
+	for {
+		st, _ := f.Spool.Stats(ctx)
+		err := f.send(ctx, batchID, body, st.Backlog)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if f.Metrics != nil {
+			f.Metrics.ForwardErrs.Inc()
+		}
+		if errors.Is(err, ErrRevoked) {
+			logger.Error("collector refused by the platform; events stay in the spool", "component", f.ComponentID)
+			if f.OnRevoked != nil {
+				f.OnRevoked()
+			}
+			backoff = 30 * time.Second
+		} else {
+			logger.Warn("forward batch failed; retrying", "batch", batchID, "events", len(ds), "err", err, "retry_in", backoff)
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+	if err := f.Spool.Ack(ctx, ds); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("ack spool: %w", err)
+	}
+	if f.Metrics != nil {
+		f.Metrics.Forwarded.Add(float64(len(ds)))
+	}
+	return nil
 }
 
 func (f *Forwarder) send(ctx context.Context, batchID string, body []byte, backlog int64) error {

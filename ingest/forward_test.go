@@ -23,6 +23,7 @@ type platform struct {
 	store    *memComponents
 	enroller *Enroller
 	sink     *memSink
+	disc     DiscoveryReceiver // nil: none
 	ledger   *FileLedger
 	metrics  *Metrics
 	tlsCfg   *tls.Config
@@ -69,7 +70,7 @@ func (p *platform) start(t *testing.T, addr string) {
 	mux := http.NewServeMux()
 	mux.Handle("/ingest/v1/enroll", p.enroller.Handler())
 	mux.Handle("/ingest/v1/enroll/", p.enroller.Handler())
-	mux.Handle(BatchPath, &BatchHandler{Components: p.enroller.Cache, Sink: p.sink, Ledger: p.ledger, Metrics: p.metrics})
+	mux.Handle(BatchPath, &BatchHandler{Components: p.enroller.Cache, Sink: p.sink, Ledger: p.ledger, Metrics: p.metrics, Discovery: p.disc})
 	var ln net.Listener
 	var err error
 	for i := 0; i < 50; i++ { // the port may linger briefly after a stop

@@ -15,6 +15,11 @@ type Metrics struct {
 	Forwarded   prometheus.Counter     // events a collector delivered to the platform
 	ForwardErrs prometheus.Counter     // failed deliveries (retried)
 	Spooled     prometheus.Gauge       // events waiting in a collector's spool
+	// Discovery counts collectors' discovery records by result; Sightings
+	// and FlowSummaries the devices and flows of accepted ones.
+	Discovery     *prometheus.CounterVec // result
+	Sightings     prometheus.Counter
+	FlowSummaries prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them on reg (nil: not registered).
@@ -33,14 +38,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Batches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bianque_ingest_batches_total",
 			Help: "Forwarded batches received from collectors, by result."}, []string{"result"}),
 		Forwarded: prometheus.NewCounter(prometheus.CounterOpts{Name: "bianque_collector_forwarded_total",
-			Help: "Events the collector delivered to the platform."}),
+			Help: "Records (log events and discovery batches) the collector delivered to the platform."}),
 		ForwardErrs: prometheus.NewCounter(prometheus.CounterOpts{Name: "bianque_collector_forward_errors_total",
 			Help: "Failed batch deliveries (each is retried)."}),
 		Spooled: prometheus.NewGauge(prometheus.GaugeOpts{Name: "bianque_collector_spool_events",
 			Help: "Events held in the collector's spool, not yet delivered."}),
+		Discovery: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bianque_ingest_discovery_records_total",
+			Help: "Discovery records (sightings and flow summaries of collectors' sensors) by result: accepted, duplicate, unavailable (retried), bad_discovery, discovery_refused, discovery_unavailable."}, []string{"result"}),
+		Sightings: prometheus.NewCounter(prometheus.CounterOpts{Name: "bianque_ingest_discovery_sightings_total",
+			Help: "Device sightings received from collectors' sensors."}),
+		FlowSummaries: prometheus.NewCounter(prometheus.CounterOpts{Name: "bianque_ingest_discovery_flows_total",
+			Help: "Flow summaries received from collectors' sensors."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Received, m.Bytes, m.Rejected, m.UDPDropped, m.Connections, m.Batches, m.Forwarded, m.ForwardErrs, m.Spooled)
+		reg.MustRegister(m.Received, m.Bytes, m.Rejected, m.UDPDropped, m.Connections, m.Batches, m.Forwarded, m.ForwardErrs, m.Spooled,
+			m.Discovery, m.Sightings, m.FlowSummaries)
 	}
 	return m
 }
@@ -61,5 +73,13 @@ func (m *Metrics) received(receiver string, n int) {
 func (m *Metrics) batch(result string) {
 	if m != nil {
 		m.Batches.WithLabelValues(result).Inc()
+	}
+}
+
+func (m *Metrics) discovery(result string, devices, flows int) {
+	if m != nil {
+		m.Discovery.WithLabelValues(result).Inc()
+		m.Sightings.Add(float64(devices))
+		m.FlowSummaries.Add(float64(flows))
 	}
 }

@@ -57,6 +57,9 @@ type Tailer struct {
 	f     *os.File
 	buf   []byte // unread bytes after the last complete line
 	skip  bool   // discarding the rest of an over-long line
+	// renew says that no line past the saved offset got the saved stamp
+	// (false after a restart: lines past it may have been submitted before).
+	renew bool
 }
 
 type tailState struct {
@@ -67,7 +70,12 @@ type tailState struct {
 	// started, so line IDs never repeat when an inode is reused or a file is
 	// truncated, yet stay the same when a line is read again after a restart.
 	Epoch string `json:"epoch"`
+	// Stamp is the receive time of the lines read from Offset on.
+	Stamp time.Time `json:"stamp,omitzero"`
 }
+
+// stampEvery bounds how far a line's receive time may lag its reading.
+const stampEvery = time.Second
 
 func newTailState(dev, ino uint64) tailState {
 	return tailState{Dev: dev, Ino: ino, Epoch: randomSecret()[:16]}
@@ -291,7 +299,13 @@ func (t *Tailer) drain(ctx context.Context, final bool) error {
 func (t *Tailer) submitLines(ctx context.Context, final bool) error {
 	var recs []Raw
 	consumed := 0
-	now := t.cfg.Clock.Now()
+	if now := t.cfg.Clock.Now(); (t.renew || t.state.Stamp.IsZero()) && (now.Sub(t.state.Stamp) >= stampEvery || now.Before(t.state.Stamp)) {
+		t.state.Stamp = now
+		if err := t.saveState(); err != nil {
+			return err
+		}
+	}
+	now := t.state.Stamp
 	flush := func() error {
 		if len(recs) > 0 {
 			if err := t.sink.Submit(ctx, recs); err != nil {
@@ -305,7 +319,11 @@ func (t *Tailer) submitLines(ctx context.Context, final bool) error {
 		t.state.Offset += int64(consumed)
 		t.buf = append(t.buf[:0], t.buf[consumed:]...)
 		consumed = 0
-		return t.saveState()
+		if err := t.saveState(); err != nil {
+			return err
+		}
+		t.renew = true
+		return nil
 	}
 	for {
 		rest := t.buf[consumed:]

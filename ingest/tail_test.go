@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bianque/internal/testutil"
 )
 
 func appendFile(t *testing.T, path, s string) {
@@ -147,5 +149,47 @@ func TestTailManyLines(t *testing.T) {
 		if string(r.Data) != fmt.Sprintf("line %d", i) {
 			t.Fatalf("line %d = %q", i, r.Data)
 		}
+	}
+}
+
+// lossySink keeps what it is given but reports failure, as a collector
+// killed after spooling lines and before saving the tail position would.
+type lossySink struct{ memSink }
+
+func (s *lossySink) Submit(ctx context.Context, recs []Raw) error {
+	s.memSink.Submit(ctx, recs)
+	return fmt.Errorf("killed")
+}
+
+// TestTailReadAgainKeepsReceiveTime: lines read again after a crash get
+// the same IDs and the same receive time (events without a time of their
+// own are placed by it), even when the restart comes much later.
+func TestTailReadAgainKeepsReceiveTime(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	state := filepath.Join(dir, "state")
+	appendFile(t, path, "l1\nl2\n")
+	clk := testutil.NewFakeClock(time.Date(2026, 3, 2, 23, 59, 59, 0, time.UTC))
+	lossy := &lossySink{}
+	stop := runTailer(t, TailConfig{Path: path, StateDir: state, Poll: 10 * time.Millisecond, Clock: clk}, lossy)
+	first := lossy.wait(t, 2)
+	stop()
+	clk.Advance(time.Hour)
+	appendFile(t, path, "l3\n")
+	sink := &memSink{}
+	stop = runTailer(t, TailConfig{Path: path, StateDir: state, Poll: 10 * time.Millisecond, Clock: clk}, sink)
+	defer stop()
+	again := sink.wait(t, 3)
+	for i := range 2 {
+		if again[i].ID != first[i].ID || !again[i].Received.Equal(first[i].Received) {
+			t.Fatalf("line %d read again as %s at %v, first %s at %v", i+1, again[i].ID, again[i].Received, first[i].ID, first[i].Received)
+		}
+	}
+	// Lines read after that get a fresh time.
+	clk.Advance(time.Minute)
+	appendFile(t, path, "l4\n")
+	later := sink.wait(t, 4)
+	if !later[3].Received.Equal(clk.Now()) {
+		t.Fatalf("a later line is stamped %v, want %v", later[3].Received, clk.Now())
 	}
 }

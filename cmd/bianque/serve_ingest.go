@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -35,6 +36,9 @@ type ingestConfig struct {
 	workers                               int
 	// detector is detection's pipeline stage, set by serve when it runs.
 	detector pipeline.Detector
+	// discovery takes collectors' sightings and flow summaries, set by
+	// serve when passive discovery runs (serve_discovery.go).
+	discovery ingest.DiscoveryReceiver
 }
 
 // ingestFlags defines the ingestion flags on fs and returns a function that
@@ -68,7 +72,18 @@ func ingestStages(cfg ingestConfig, dataDir string, store bianque.Store, clock b
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	pol, err := mask.NewPolicies(key, mask.Default(), nil)
+	// Each hospital's policy comes with its contract; a change applies to
+	// its events within maskPolicyRefresh.
+	pol, err := mask.NewPoliciesFrom(key, mask.Default(), func(tenantID string) (*bianque.MaskingPolicy, error) {
+		// Bounded: the pipeline's workers wait for it.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		t, err := store.Tenant(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		return t.Contract.Masking, nil
+	}, maskPolicyRefresh, clock)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -76,6 +91,10 @@ func ingestStages(cfg ingestConfig, dataDir string, store bianque.Store, clock b
 	sink, _ := store.(pipeline.EventSink)
 	return parser, server.MaskStage{Policies: pol}, sink, cfg.detector, nil
 }
+
+// maskPolicyRefresh is how long a hospital's masking policy is used before
+// it is read again from its contract.
+const maskPolicyRefresh = 30 * time.Second
 
 // maskKey returns the master key of PII masking: --mask-key (32 bytes or
 // more, base64 or hex), else the key kept in path, created on first use.
@@ -161,6 +180,7 @@ func startIngest(ctx context.Context, cfg ingestConfig, dataDir string, store bi
 		Components: comps, TenantByCode: tenantByCode, Audit: store,
 		Enrichers: []pipeline.Enricher{&pipeline.AssetEnricher{Assets: store, Clock: clock}, &pipeline.TenantEnricher{Tenants: store}},
 		Workers:   cfg.workers, Clock: clock, Registerer: reg, Logger: log,
+		Discovery: cfg.discovery,
 	}
 	if cfg.caDir == "" {
 		scfg.CADir = filepath.Join(dataDir, "ca")

@@ -1,5 +1,3 @@
-//go:build eventstore
-
 package e2e
 
 import (
@@ -98,7 +96,7 @@ func serveNoLoss(t *testing.T, db, queueURL string) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	httpAddr, ingestAddr := freeAddr(t, "tcp"), freeAddr(t, "tcp")
-	serveArgs := []string{"serve", "--demo", "--demo-interval", "1h", "--data", data, "--addr", httpAddr,
+	serveArgs := []string{"serve", "--demo", "--demo-interval", "1h", "--demo-events", "0", "--data", data, "--addr", httpAddr,
 		"--ingest-addr", ingestAddr, "--ingest-hostnames", "127.0.0.1"}
 	storeArgs := []string{"--data", data}
 	if db != "" {

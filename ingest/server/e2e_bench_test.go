@@ -1,5 +1,3 @@
-//go:build eventstore
-
 package server
 
 import (
@@ -12,6 +10,7 @@ import (
 
 	"bianque"
 	"bianque/ingest/ingesttest"
+	"bianque/internal/testutil"
 	"bianque/mask"
 	"bianque/parse"
 	"bianque/parse/std"
@@ -52,6 +51,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	defer c.Close()
 	start := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	b.ResetTimer()
+	cpu := testutil.CPUTime()
 	buf := make([]byte, 0, 256<<10)
 	for i := 0; i < b.N; i++ {
 		ts := start.Add(time.Duration(i) * time.Millisecond)
@@ -82,5 +82,6 @@ func BenchmarkEndToEnd(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	testutil.ReportCPURate(b, cpu, "events")
 	b.Logf("appends %d of %d events in %v", ts.calls, ts.n, ts.dur)
 }

@@ -67,6 +67,10 @@ type Config struct {
 	Workers     int
 	Batch       int
 
+	// Discovery takes the sightings and flow summaries of collectors'
+	// passive sensors (optional; without it they are counted and dropped).
+	Discovery ingest.DiscoveryReceiver
+
 	Clock      bianque.Clock
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -266,7 +270,7 @@ func (s *Server) CollectorHandler() http.Handler {
 	mux.Handle("/ingest/v1/enroll/", enrol)
 	mux.Handle("/ingest/v1/ca", enrol)
 	mux.Handle(ingest.BatchPath, &ingest.BatchHandler{Components: s.cache, Sink: s.sink, Ledger: s.ledger, Touch: s.touch,
-		Metrics: s.metrics, Logger: s.cfg.Logger})
+		Metrics: s.metrics, Discovery: s.cfg.Discovery, Logger: s.cfg.Logger})
 	return mux
 }
 

@@ -1,5 +1,3 @@
-//go:build eventstore
-
 package server
 
 import (
