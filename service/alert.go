@@ -125,29 +125,14 @@ func (s *AlertService) Alert(ctx context.Context, tenantID, id string) (*bianque
 // Alerts lists the alerts of the requested (or every visible) tenant,
 // newest first. Needs alert.read.
 func (s *AlertService) Alerts(ctx context.Context, f bianque.AlertFilter) ([]*bianque.Alert, string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	ids, err := readableTenants(p, bianque.PermAlertRead, f.TenantIDs)
-	if err != nil || len(ids) == 0 {
-		return nil, "", err
-	}
-	as, err := s.alerts()
-	if err != nil {
-		return nil, "", err
-	}
-	f.TenantIDs, f.Page = ids, f.Page.Normalize()
-	out, next, err := as.Alerts(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, id := range ids {
-		if err := s.auditRead(ctx, id, "alert.list", "alert", ""); err != nil {
+	return listAcross(ctx, s.core, bianque.PermAlertRead, f.TenantIDs, "alert.list", "alert", func(ids []string) ([]*bianque.Alert, string, error) {
+		as, err := s.alerts()
+		if err != nil {
 			return nil, "", err
 		}
-	}
-	return out, next, nil
+		f.TenantIDs, f.Page = ids, f.Page.Normalize()
+		return as.Alerts(ctx, f)
+	})
 }
 
 // SetAlertStatus moves an alert to open, acknowledged or closed (a false

@@ -63,29 +63,10 @@ func (s *AssetService) Asset(ctx context.Context, tenantID, id string) (*bianque
 
 // Assets implements bianque.AssetService.
 func (s *AssetService) Assets(ctx context.Context, f bianque.AssetFilter) ([]*bianque.Asset, string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	ids, err := readableTenants(p, bianque.PermAssetRead, f.TenantIDs)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(ids) == 0 {
-		return nil, "", nil
-	}
-	f.TenantIDs = ids
-	f.Page = f.Page.Normalize()
-	as, next, err := s.store.Assets(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, id := range ids {
-		if err := s.auditRead(ctx, id, "asset.list", "asset", ""); err != nil {
-			return nil, "", err
-		}
-	}
-	return as, next, nil
+	return listAcross(ctx, s.core, bianque.PermAssetRead, f.TenantIDs, "asset.list", "asset", func(ids []string) ([]*bianque.Asset, string, error) {
+		f.TenantIDs, f.Page = ids, f.Page.Normalize()
+		return s.store.Assets(ctx, f)
+	})
 }
 
 // UpdateAsset implements bianque.AssetService. A scan override on a medical

@@ -221,32 +221,17 @@ func (s *FindingService) Finding(ctx context.Context, tenantID, id string) (*bia
 
 // Findings implements bianque.FindingService.
 func (s *FindingService) Findings(ctx context.Context, f bianque.FindingFilter) ([]*bianque.Finding, string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	ids, err := readableTenants(p, bianque.PermFindingRead, f.TenantIDs)
-	if err != nil || len(ids) == 0 {
-		return nil, "", err
-	}
-	fs, err := s.findings()
-	if err != nil {
-		return nil, "", err
-	}
-	f.TenantIDs, f.Page = ids, f.Page.Normalize()
-	if f.Overdue && f.Now.IsZero() {
-		f.Now = s.clock.Now()
-	}
-	out, next, err := fs.Findings(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, id := range ids {
-		if err := s.auditRead(ctx, id, "finding.list", "finding", ""); err != nil {
+	return listAcross(ctx, s.core, bianque.PermFindingRead, f.TenantIDs, "finding.list", "finding", func(ids []string) ([]*bianque.Finding, string, error) {
+		fs, err := s.findings()
+		if err != nil {
 			return nil, "", err
 		}
-	}
-	return out, next, nil
+		f.TenantIDs, f.Page = ids, f.Page.Normalize()
+		if f.Overdue && f.Now.IsZero() {
+			f.Now = s.clock.Now()
+		}
+		return fs.Findings(ctx, f)
+	})
 }
 
 // Overdue lists the tenant's active findings past their due date, for the

@@ -187,29 +187,14 @@ func (s *ScanService) DeleteScope(ctx context.Context, tenantID, id string) erro
 
 // Jobs lists scan jobs.
 func (s *ScanService) Jobs(ctx context.Context, f bianque.ScanJobFilter) ([]*bianque.ScanJob, string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	ids, err := readableTenants(p, bianque.PermFindingRead, f.TenantIDs)
-	if err != nil || len(ids) == 0 {
-		return nil, "", err
-	}
-	ss, err := s.scans()
-	if err != nil {
-		return nil, "", err
-	}
-	f.TenantIDs, f.Page = ids, f.Page.Normalize()
-	out, next, err := ss.ScanJobs(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, id := range ids {
-		if err := s.auditRead(ctx, id, "scan.job.list", "scan_job", ""); err != nil {
+	return listAcross(ctx, s.core, bianque.PermFindingRead, f.TenantIDs, "scan.job.list", "scan_job", func(ids []string) ([]*bianque.ScanJob, string, error) {
+		ss, err := s.scans()
+		if err != nil {
 			return nil, "", err
 		}
-	}
-	return out, next, nil
+		f.TenantIDs, f.Page = ids, f.Page.Normalize()
+		return ss.ScanJobs(ctx, f)
+	})
 }
 
 // Job returns one scan job.

@@ -203,6 +203,32 @@ func (c *core) auditRead(ctx context.Context, tenantID, action, objType, objID s
 	return c.audit(ctx, tenantID, action, objType, objID, nil)
 }
 
+// listAcross runs a list over the tenants the caller may read with perm —
+// the requested ones, or every visible one — and records the read in each
+// tenant's audit log when the caller is provider staff (R15.3). list gets
+// the resolved tenant IDs; nothing is listed when there are none.
+func listAcross[T any](ctx context.Context, c *core, perm bianque.Permission, requested []string, action, objType string,
+	list func(tenantIDs []string) ([]T, string, error)) ([]T, string, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	ids, err := readableTenants(p, perm, requested)
+	if err != nil || len(ids) == 0 {
+		return nil, "", err
+	}
+	out, next, err := list(ids)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, id := range ids {
+		if err := c.auditRead(ctx, id, action, objType, ""); err != nil {
+			return nil, "", err
+		}
+	}
+	return out, next, nil
+}
+
 // readableTenants resolves the tenants a list call covers: the requested
 // ones, each of which must be visible with perm, or, when none is requested,
 // every visible tenant where the principal holds perm.

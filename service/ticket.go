@@ -105,29 +105,10 @@ func (s *TicketService) Ticket(ctx context.Context, tenantID, id string) (*bianq
 // Tickets implements bianque.TicketService. Without tenants in the filter it
 // lists every tenant the principal may read tickets of.
 func (s *TicketService) Tickets(ctx context.Context, f bianque.TicketFilter) ([]*bianque.Ticket, string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	ids, err := readableTenants(p, bianque.PermTicketRead, f.TenantIDs)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(ids) == 0 {
-		return nil, "", nil
-	}
-	f.TenantIDs = ids
-	f.Page = f.Page.Normalize()
-	ts, next, err := s.store.Tickets(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, id := range ids {
-		if err := s.auditRead(ctx, id, "ticket.list", "ticket", ""); err != nil {
-			return nil, "", err
-		}
-	}
-	return ts, next, nil
+	return listAcross(ctx, s.core, bianque.PermTicketRead, f.TenantIDs, "ticket.list", "ticket", func(ids []string) ([]*bianque.Ticket, string, error) {
+		f.TenantIDs, f.Page = ids, f.Page.Normalize()
+		return s.store.Tickets(ctx, f)
+	})
 }
 
 // Timeline implements bianque.TicketService.

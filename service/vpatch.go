@@ -88,29 +88,14 @@ func (s *FindingService) Protect(ctx context.Context, tenantID, findingID string
 // VirtualPatches lists requests (finding.read); the playbook engine lists
 // the requested ones of its tenants.
 func (s *FindingService) VirtualPatches(ctx context.Context, f bianque.VirtualPatchFilter) ([]*bianque.VirtualPatch, string, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	ids, err := readableTenants(p, bianque.PermFindingRead, f.TenantIDs)
-	if err != nil || len(ids) == 0 {
-		return nil, "", err
-	}
-	ss, err := s.scanStore()
-	if err != nil {
-		return nil, "", err
-	}
-	f.TenantIDs, f.Page = ids, f.Page.Normalize()
-	out, next, err := ss.VirtualPatches(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, id := range ids {
-		if err := s.auditRead(ctx, id, "virtual_patch.list", "virtual_patch", ""); err != nil {
+	return listAcross(ctx, s.core, bianque.PermFindingRead, f.TenantIDs, "virtual_patch.list", "virtual_patch", func(ids []string) ([]*bianque.VirtualPatch, string, error) {
+		ss, err := s.scanStore()
+		if err != nil {
 			return nil, "", err
 		}
-	}
-	return out, next, nil
+		f.TenantIDs, f.Page = ids, f.Page.Normalize()
+		return ss.VirtualPatches(ctx, f)
+	})
 }
 
 // VirtualPatch returns one request (finding.read).
