@@ -59,6 +59,7 @@ type serveConfig struct {
 	addr, data, db          string
 	demo                    bool
 	demoInterval            time.Duration
+	demoEvents              int
 	tlsCert, tlsKey         string
 	secureCookies           bool
 	trustedProxies, allowed string
@@ -83,6 +84,7 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	db := fs.String("db", "BIANQUE_DB", "", dbFlagUsage)
 	demo := fs.Bool("demo", "BIANQUE_DEMO", false, "create demo hospitals, accounts, assets and tickets, and keep raising tickets")
 	demoInterval := fs.Duration("demo-interval", "BIANQUE_DEMO_INTERVAL", 45*time.Second, "how often the demo raises a new ticket")
+	demoEvents := fs.Int("demo-events", "BIANQUE_DEMO_EVENTS", 2, "raw log messages a second the demo hospitals' devices send through ingestion and detection, with an attack scenario every four demo intervals (0: none)")
 	tlsCert := fs.String("tls-cert", "BIANQUE_TLS_CERT", "", "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	tlsKey := fs.String("tls-key", "BIANQUE_TLS_KEY", "", "TLS private key file (PEM)")
 	secureCookies := fs.Bool("secure-cookies", "BIANQUE_SECURE_COOKIES", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS-terminating proxy)")
@@ -110,6 +112,7 @@ func parseServe(env *cmdEnv, c *command, args []string) (*serveConfig, error) {
 	cfg.db = *db
 	cfg.demo = *demo
 	cfg.demoInterval = *demoInterval
+	cfg.demoEvents = *demoEvents
 	cfg.tlsCert = *tlsCert
 	cfg.tlsKey = *tlsKey
 	cfg.secureCookies = *secureCookies
@@ -251,11 +254,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 		}
 	}
 	cfg.ingest.detector = det.stage()
+	cfg.ingest.discovery = collectorDiscoveryReceiver(disc)
 	ing, err := startIngest(ctx, cfg.ingest, cfg.data, store, clock, log)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	components, deadLetters, ingestHandler := ing.services()
+	events := service.NewEventService(svcs)
 	srv, err := bqhttp.New(bqhttp.Config{
 		Services: bqhttp.Services{
 			Auth: svcs.Auth, Tenants: svcs.Tenants, Users: svcs.Users, Tickets: svcs.Tickets,
@@ -263,6 +268,7 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 			Findings: findings, Scans: scans, Discovery: discoveryHTTP(disc),
 			Alerts: alerts, Rules: rules, Indicators: indicators,
 			Components: components, DeadLetters: deadLetters,
+			Events: events, Export: service.NewExportService(svcs),
 		},
 		Ingest: ingestHandler, Registry: ing.registry,
 		Clock: clock, Logger: log, TrustedProxies: trusted, AllowedSources: allowed,
@@ -285,11 +291,13 @@ func serve(ctx context.Context, env *cmdEnv, cfg *serveConfig, log *slog.Logger,
 	go sweepSessions(ctx, store, clock, log)
 	if runner := jobRunner(store, clock, log, findings, scans); runner != nil {
 		det.addJobs(runner, log)
+		addEventJobs(runner, events, log)
 		go runner.Run(ctx)
 	}
 	go det.run(ctx)
 	if cfg.demo {
 		go demo.Stream(ctx, svcs.Tickets, store, cfg.demoInterval, func(err error) { log.Warn("demo stream", "err", err) })
+		startDemoLogs(ctx, cfg, store, rules, ing, clock, log)
 	}
 	scheme := "http"
 	if cfg.tlsCert != "" {

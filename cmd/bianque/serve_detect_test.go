@@ -112,7 +112,7 @@ func TestServeDetection(t *testing.T) {
 	}
 	var out, errOut syncBuffer
 	env := &cmdEnv{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string {
-		return map[string]string{"BIANQUE_DATA": filepath.Join(dir, "data"), "BIANQUE_RULES": base, "BIANQUE_DEMO_INTERVAL": "1h"}[k]
+		return map[string]string{"BIANQUE_DATA": filepath.Join(dir, "data"), "BIANQUE_RULES": base, "BIANQUE_DEMO_INTERVAL": "1h", "BIANQUE_DEMO_EVENTS": "0"}[k]
 	}}
 	cfg, err := parseServe(env, commands["serve"], []string{"--demo", "--rules-reserved", hunting, "--alert-window", "5m"})
 	if err != nil {

@@ -23,9 +23,30 @@ func Corpora(t testing.TB) string {
 		dir = filepath.Join(RepoRoot(), "..", "shared", "corpora")
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpora not found at %s (set BIANQUE_CORPORA): %v", dir, err)
+		Missing(t, "corpora not found at %s (set BIANQUE_CORPORA): %v", dir, err)
 	}
 	return dir
+}
+
+// Missing reports that something a test needs from the machine — the
+// corpora, a service, a program, root — is absent. Under CI (CI set, as
+// .ci/run does), which installs and starts all of it, that is a failure;
+// elsewhere the test is skipped with the reason, so a developer without,
+// say, Chromium can still run the rest.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI must provide this: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// NeedRoot fails or skips (see Missing) unless the test runs as root.
+func NeedRoot(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "needs root: %s", why)
+	}
 }
 
 // Env returns the environment variable name, or def when it is unset.
