@@ -463,7 +463,7 @@ func (f *fakeOracle) ttc(s *tnsSession) {
 				}
 				acct = f.accounts[strings.ToUpper(user)]
 				if acct == nil { // unknown users get a made-up verifier, as real servers do
-					acct = newOraAccount(OracleVerifier12c, user, strongPassword())
+					acct = newOraAccount(f.madeUpVerifier(), user, strongPassword())
 				}
 				a = make([]byte, map[int]int{OracleVerifier10g: 32, OracleVerifier11g: 48, OracleVerifier12c: 32}[acct.typ])
 				rand.Read(a)
@@ -540,6 +540,18 @@ func (f *fakeOracle) ttc(s *tnsSession) {
 			return
 		}
 	}
+}
+
+// madeUpVerifier is the verifier type the server invents for an unknown user:
+// the newest its release knows, so the reply looks like a real account's.
+func (f *fakeOracle) madeUpVerifier() int {
+	switch {
+	case f.noVfr:
+		return OracleVerifier10g
+	case f.version < 318:
+		return OracleVerifier11g
+	}
+	return OracleVerifier12c
 }
 
 // check decrypts the client's session key half and password and checks them
