@@ -138,6 +138,16 @@ func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Metrics.reject(receiverHTTP, "bad_event")
 	}
 	now := h.now()
+	if batchID != "" && h.Ledger != nil && len(msgs) > 0 {
+		first, err := h.Ledger.Begin(r.Context(), comp.ID, batchID, now)
+		if err != nil {
+			// Queue the batch anyway: without its first receive time a retry
+			// can only duplicate lines that carry no time of their own.
+			h.Metrics.batch("ledger_error")
+		} else {
+			now = first
+		}
+	}
 	recs := make([]Raw, len(msgs))
 	for i, m := range msgs {
 		id := bianque.NewIDAt(now)

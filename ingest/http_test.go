@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"bianque"
+	"bianque/ingest/ingesttest"
 	"bianque/internal/testutil"
 )
 
@@ -156,5 +158,75 @@ func TestHTTPIngestBatchIdempotent(t *testing.T) {
 	post(t, h, "good-token", "application/x-ndjson", "{\"a\":1}\n{\"a\":2}\n", hdr)
 	if sink.recs[2].ID != ids[0] || sink.recs[3].ID != ids[1] || ids[0] == ids[1] {
 		t.Fatalf("IDs not deterministic: %v vs %s %s", ids, sink.recs[2].ID, sink.recs[3].ID)
+	}
+}
+
+func TestFileLedgerConformance(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger")
+	ingesttest.RunLedger(t, func(t *testing.T) ingesttest.Ledger {
+		l, err := OpenFileLedger(path, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}, func(t *testing.T, old ingesttest.Ledger) ingesttest.Ledger {
+		old.(*FileLedger).Close()
+		l, err := OpenFileLedger(path, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	})
+}
+
+// A batch queued just before a crash (the platform never answered) and sent
+// again a minute later must give its lines without a time of their own the
+// first receive time, so the store keys them the same and keeps one copy.
+func TestHTTPIngestRetryKeepsFirstReceiveTime(t *testing.T) {
+	h, sink, _, m := newHTTPFixture(t)
+	clock := h.Clock.(*testutil.FakeClock)
+	first := clock.Now()
+	hdr := map[string]string{"X-Bianque-Batch-Id": "b-7"}
+	body := "<13>no time here\n<13>nor here\n"
+
+	sink.fail = errors.New("the platform went down after queueing the batch")
+	rec, _ := post(t, h, "good-token", "text/plain", body, hdr)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", rec.Code)
+	}
+	sink.fail = nil
+	clock.Advance(time.Minute)
+	// The ledger is read back from its file, as after a restart.
+	fl := h.Ledger.(*FileLedger)
+	fl.Close()
+	reopened, err := OpenFileLedger(fl.path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	h.Ledger = reopened
+
+	rec, res := post(t, h, "good-token", "text/plain", body, hdr)
+	if rec.Code != 200 || res.Accepted != 2 {
+		t.Fatalf("retry: %d %+v", rec.Code, res)
+	}
+	if len(sink.recs) != 4 || sink.recs[0].ID != sink.recs[2].ID || sink.recs[1].ID != sink.recs[3].ID {
+		t.Fatalf("the retried batch does not repeat the first one's IDs: %+v", sink.recs)
+	}
+	for _, r := range sink.recs {
+		if !r.Received.Equal(first) {
+			t.Fatalf("retried line received at %v, want the first receive time %v", r.Received, first)
+		}
+	}
+	// A new batch gets the time it arrives.
+	post(t, h, "good-token", "text/plain", body, map[string]string{"X-Bianque-Batch-Id": "b-8"})
+	if got := sink.recs[len(sink.recs)-1].Received; !got.Equal(first.Add(time.Minute)) {
+		t.Fatalf("new batch received at %v, want %v", got, first.Add(time.Minute))
+	}
+	if v := counter(t, m.Batches.WithLabelValues("ledger_error")); v != 0 {
+		t.Fatalf("ledger errors: %v", v)
 	}
 }

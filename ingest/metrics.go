@@ -11,7 +11,7 @@ type Metrics struct {
 	Rejected    *prometheus.CounterVec // receiver, reason
 	UDPDropped  *prometheus.CounterVec // receiver
 	Connections *prometheus.GaugeVec   // receiver
-	Batches     *prometheus.CounterVec // result: accepted, duplicate, rejected
+	Batches     *prometheus.CounterVec // result: accepted, duplicate, rejected, ledger_error
 	Forwarded   prometheus.Counter     // events a collector delivered to the platform
 	ForwardErrs prometheus.Counter     // failed deliveries (retried)
 	Spooled     prometheus.Gauge       // events waiting in a collector's spool

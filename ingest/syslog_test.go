@@ -26,13 +26,14 @@ import (
 type memSink struct {
 	mu   sync.Mutex
 	recs []Raw
+	fail error // kept and returned after taking the records: queued, but the answer was lost
 }
 
 func (s *memSink) Submit(ctx context.Context, recs []Raw) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recs = append(s.recs, recs...)
-	return nil
+	return s.fail
 }
 
 func (s *memSink) wait(t *testing.T, n int) []Raw {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"bianque/ingest/ingesttest"
 	"bianque/internal/testutil"
 	"bianque/nats"
 	"bianque/queue"
@@ -43,22 +44,17 @@ func TestJetStreamConformance(t *testing.T) {
 func TestLedger(t *testing.T) {
 	ctx := context.Background()
 	bucket := fmt.Sprintf("bqtest_ledger_%d", time.Now().UnixNano()%1e9)
-	l, err := nats.OpenLedger(ctx, testutil.NATSURL(), bucket, time.Hour)
-	if err != nil {
-		t.Fatal(err)
+	open := func(t *testing.T) ingesttest.Ledger {
+		l, err := nats.OpenLedger(ctx, testutil.NATSURL(), bucket, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
 	}
-	defer l.Close()
-	defer nats.DeleteKeyValue(ctx, testutil.NATSURL(), bucket)
-	if seen, err := l.Seen(ctx, "c1", "b1"); err != nil || seen {
-		t.Fatalf("fresh ledger: seen=%v err=%v", seen, err)
-	}
-	if err := l.Record(ctx, "c1", "b1"); err != nil {
-		t.Fatal(err)
-	}
-	if seen, _ := l.Seen(ctx, "c1", "b1"); !seen {
-		t.Fatal("recorded batch not seen")
-	}
-	if seen, _ := l.Seen(ctx, "c2", "b1"); seen {
-		t.Fatal("batch of another component seen")
-	}
+	t.Cleanup(func() { nats.DeleteKeyValue(ctx, testutil.NATSURL(), bucket) })
+	ingesttest.RunLedger(t, open, func(t *testing.T, old ingesttest.Ledger) ingesttest.Ledger {
+		old.(*nats.Ledger).Close()
+		return open(t)
+	})
 }
