@@ -52,6 +52,8 @@ func NewDelivery(m Message, seq uint64, attempt int, token any) *Delivery {
 // Stats describe a queue's backlog.
 type Stats struct {
 	// Backlog is the number of messages published and not yet acknowledged.
+	// It may trail an Ack briefly where the broker removes acknowledged
+	// messages in the background (JetStream).
 	Backlog int64 `json:"backlog"`
 	// BacklogBytes is their size on disk (approximate).
 	BacklogBytes int64 `json:"backlog_bytes"`
