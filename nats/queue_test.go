@@ -38,6 +38,7 @@ func TestJetStreamConformance(t *testing.T) {
 			return q
 		},
 		Redelivery: 2 * time.Second,
+		AckWait:    2 * time.Second,
 	})
 }
 

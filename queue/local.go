@@ -51,6 +51,11 @@ type LocalOptions struct {
 	MaxBacklogBytes int64
 	// MaxMessage is the largest message accepted (16 MiB).
 	MaxMessage int
+	// AckWait is how long a delivered message may stay unacknowledged before
+	// it is delivered again, as JetStream does (0: until Nak or a restart).
+	// A consumer that holds messages on purpose, such as the collector's
+	// forwarder retrying one batch, leaves it 0.
+	AckWait time.Duration
 }
 
 func (o *LocalOptions) defaults() {
@@ -83,7 +88,8 @@ type Local struct {
 	nextSeq  uint64
 	ackedSeq uint64
 	acked    map[uint64]struct{} // acknowledged out of order, >= ackedSeq
-	inflight map[uint64]int      // seq → attempt
+	inflight map[uint64]inflight // delivered, not yet acknowledged or given back
+	nextDue  time.Time           // no in-flight message falls due before this (zero: none in flight)
 	naked    []*Delivery         // given back; delivered before new messages
 	diskSize int64
 	ackFile  *os.File
@@ -95,6 +101,11 @@ type Local struct {
 	readMu  sync.Mutex
 	readSeq uint64
 	reader  *segReader
+}
+
+type inflight struct {
+	d   *Delivery
+	due time.Time // delivered again from then on (zero: no AckWait)
 }
 
 type segment struct {
@@ -113,7 +124,7 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("queue dir: %w", err)
 	}
-	l := &Local{dir: dir, opts: opts, acked: map[uint64]struct{}{}, inflight: map[uint64]int{},
+	l := &Local{dir: dir, opts: opts, acked: map[uint64]struct{}{}, inflight: map[uint64]inflight{},
 		notify: make(chan struct{}), space: make(chan struct{})}
 	if err := l.recover(); err != nil {
 		l.closeFiles()
@@ -482,18 +493,22 @@ func (l *Local) Fetch(ctx context.Context, max int, wait time.Duration) ([]*Deli
 			l.mu.Unlock()
 			return nil, ErrClosed
 		}
+		now := time.Now()
+		l.expire(now)
 		var out []*Delivery
-		if len(l.naked) > 0 {
-			n := min(max, len(l.naked))
-			out = append(out, l.naked[:n]...)
-			l.naked = l.naked[n:]
-			for _, d := range out {
-				l.inflight[d.Seq] = d.Attempt
+		for len(l.naked) > 0 && len(out) < max {
+			d := l.naked[0]
+			l.naked = l.naked[1:]
+			if l.isAcked(d.Seq) {
+				continue // acknowledged by a consumer that held it past AckWait
 			}
+			l.deliver(d, now)
+			out = append(out, d)
 		}
 		limit := l.synced
 		segs := append([]*segment(nil), l.segs...)
 		notify := l.notify
+		nextDue := l.nextDue
 		l.mu.Unlock()
 
 		if len(out) < max && l.readSeq < limit {
@@ -507,7 +522,7 @@ func (l *Local) Fetch(ctx context.Context, max int, wait time.Duration) ([]*Deli
 				if _, done := l.acked[d.Seq]; done {
 					continue // acknowledged before a restart
 				}
-				l.inflight[d.Seq] = 1
+				l.deliver(d, now)
 				kept = append(kept, d)
 			}
 			fresh = kept
@@ -524,14 +539,71 @@ func (l *Local) Fetch(ctx context.Context, max int, wait time.Duration) ([]*Deli
 			timer = time.NewTimer(wait)
 			defer timer.Stop()
 		}
+		var due <-chan time.Time
+		if !nextDue.IsZero() {
+			dueTimer := time.NewTimer(time.Until(nextDue))
+			defer dueTimer.Stop()
+			due = dueTimer.C
+		}
 		select {
 		case <-notify:
+		case <-due: // a message held past AckWait may be delivered again
 		case <-timer.C:
 			return nil, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// deliver notes d as in flight. Caller holds mu.
+func (l *Local) deliver(d *Delivery, now time.Time) {
+	e := inflight{d: d}
+	if l.opts.AckWait > 0 {
+		e.due = now.Add(l.opts.AckWait)
+		if l.nextDue.IsZero() {
+			l.nextDue = e.due // deliveries fall due in the order they are made
+		}
+	}
+	l.inflight[d.Seq] = e
+}
+
+// expire gives back the messages held past AckWait, to be delivered again
+// before new ones. It looks at the in-flight messages only once the earliest
+// of them falls due, so it costs nothing while consumers keep up. Caller
+// holds mu.
+func (l *Local) expire(now time.Time) {
+	if l.nextDue.IsZero() || now.Before(l.nextDue) {
+		return
+	}
+	l.nextDue = time.Time{}
+	given := false
+	for seq, e := range l.inflight {
+		if e.due.IsZero() {
+			continue
+		}
+		if !now.Before(e.due) {
+			delete(l.inflight, seq)
+			l.naked = append(l.naked, &Delivery{Message: e.d.Message, Seq: seq, Attempt: e.d.Attempt + 1})
+			given = true
+			continue
+		}
+		if l.nextDue.IsZero() || e.due.Before(l.nextDue) {
+			l.nextDue = e.due
+		}
+	}
+	if given {
+		sort.Slice(l.naked, func(i, j int) bool { return l.naked[i].Seq < l.naked[j].Seq })
+	}
+}
+
+// isAcked reports whether the message seq was acknowledged. Caller holds mu.
+func (l *Local) isAcked(seq uint64) bool {
+	if seq < l.ackedSeq {
+		return true
+	}
+	_, ok := l.acked[seq]
+	return ok
 }
 
 // segReader reads records of one segment sequentially.
@@ -667,8 +739,8 @@ func (l *Local) Nak(ctx context.Context, ds []*Delivery) error {
 		return ErrClosed
 	}
 	for _, d := range ds {
-		if _, ok := l.inflight[d.Seq]; !ok {
-			continue
+		if e, ok := l.inflight[d.Seq]; !ok || e.d.Attempt != d.Attempt {
+			continue // given back already, or delivered again since
 		}
 		delete(l.inflight, d.Seq)
 		l.naked = append(l.naked, &Delivery{Message: d.Message, Seq: d.Seq, Attempt: d.Attempt + 1})

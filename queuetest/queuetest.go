@@ -27,6 +27,9 @@ type Config struct {
 	// consumer may take to be delivered again after reopening (JetStream's
 	// AckWait; 0 for the local queue).
 	Redelivery time.Duration
+	// AckWait is the AckWait the queues are opened with: a message held
+	// unacknowledged this long is delivered again.
+	AckWait time.Duration
 }
 
 // Run runs the suite.
@@ -44,6 +47,7 @@ func Run(t *testing.T, cfg Config) {
 		{"Concurrent", testConcurrent},
 		{"LargeMessage", testLargeMessage},
 		{"FetchWaitsForPublish", testFetchWaits},
+		{"HeldPastAckWaitRedelivered", testAckWait},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, cfg) })
@@ -436,5 +440,37 @@ func testFetchWaits(t *testing.T, cfg Config) {
 	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
 	if _, err := q.Fetch(cctx, 10, 30*time.Second); !errors.Is(err, context.Canceled) {
 		t.Errorf("fetch with cancelled context: err = %v, want context.Canceled", err)
+	}
+}
+
+// testAckWait holds two messages past AckWait: they are delivered again (not
+// before AckWait), and the first holder's late Ack is still taken.
+func testAckWait(t *testing.T, cfg Config) {
+	if cfg.AckWait <= 0 {
+		t.Fatal("queuetest.Config.AckWait is not set")
+	}
+	q := cfg.Open(t, "ackwait", 0)
+	defer q.Close()
+	ctx := ctxT(t)
+	if err := q.Publish(ctx, msgs("t1", 0, 2)); err != nil {
+		t.Fatal(err)
+	}
+	held := fetchN(t, q, 2, 10*time.Second)
+	heldAt := time.Now()
+	again := fetchN(t, q, 2, 10*cfg.AckWait)
+	if early := time.Since(heldAt); early < cfg.AckWait*9/10 {
+		t.Fatalf("delivered again after %v, before AckWait %v", early, cfg.AckWait)
+	}
+	want := map[string]bool{held[0].ID: true, held[1].ID: true}
+	for _, d := range again {
+		if !want[d.ID] || d.Attempt < 2 {
+			t.Fatalf("delivered again: %s attempt %d, want one of %v with attempt ≥ 2", d.ID, d.Attempt, want)
+		}
+		delete(want, d.ID)
+	}
+	ack(t, q, held) // the slow first holder finishes after all
+	ack(t, q, again)
+	if b := drainedBacklog(t, q); b != 0 {
+		t.Fatalf("backlog after both acks = %d", b)
 	}
 }

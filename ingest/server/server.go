@@ -126,9 +126,14 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	var pmetrics *pipeline.Metrics
 	pmetrics = pipeline.NewMetrics(cfg.Registerer)
 
+	// localAckWait frees a batch a stuck pipeline worker holds. It is longer
+	// than JetStream's 30 s because it is not needed for crashes here: the
+	// local queue delivers everything unacknowledged again on restart.
+	const localAckWait = 5 * time.Minute
 	switch {
 	case cfg.Queue == "" || cfg.Queue == "local":
-		q, err := queue.OpenLocal(filepath.Join(cfg.DataDir, "queue"), queue.LocalOptions{Sync: cfg.QueueSync, MaxBacklogBytes: cfg.QueueMaxBytes})
+		q, err := queue.OpenLocal(filepath.Join(cfg.DataDir, "queue"), queue.LocalOptions{Sync: cfg.QueueSync, MaxBacklogBytes: cfg.QueueMaxBytes,
+			AckWait: localAckWait})
 		if err != nil {
 			return nil, fmt.Errorf("open queue: %w", err)
 		}
