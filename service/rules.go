@@ -222,6 +222,13 @@ func (s *RuleService) Coverage(ctx context.Context, tenantID string) (*bianque.C
 
 // CustomRules lists the tenant's custom rule files. Needs alert.read.
 func (s *RuleService) CustomRules(ctx context.Context, tenantID string) ([]*bianque.CustomRule, error) {
+	return listRuleSettings(ctx, s, tenantID, "rule.custom.list", "custom_rule", bianque.RuleStore.CustomRules)
+}
+
+// listRuleSettings reads one kind of the tenant's rule settings for a
+// person allowed to read its alerts, and audits the read.
+func listRuleSettings[T any](ctx context.Context, s *RuleService, tenantID, action, kind string,
+	list func(bianque.RuleStore, context.Context, string) ([]T, error)) ([]T, error) {
 	if _, err := s.authorize(ctx, bianque.PermAlertRead, tenantID); err != nil {
 		return nil, err
 	}
@@ -229,11 +236,11 @@ func (s *RuleService) CustomRules(ctx context.Context, tenantID string) ([]*bian
 	if err != nil {
 		return nil, err
 	}
-	list, err := rs.CustomRules(ctx, tenantID)
+	out, err := list(rs, ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	return list, s.auditRead(ctx, tenantID, "rule.custom.list", "custom_rule", "")
+	return out, s.auditRead(ctx, tenantID, action, kind, "")
 }
 
 // CheckCustomRule compiles a file with the tenant's other custom files and
@@ -358,18 +365,7 @@ func (s *RuleService) DeleteCustomRule(ctx context.Context, tenantID, id string)
 
 // ProtectionPeriods lists the tenant's protection periods. Needs alert.read.
 func (s *RuleService) ProtectionPeriods(ctx context.Context, tenantID string) ([]*bianque.ProtectionPeriod, error) {
-	if _, err := s.authorize(ctx, bianque.PermAlertRead, tenantID); err != nil {
-		return nil, err
-	}
-	rs, err := s.rules()
-	if err != nil {
-		return nil, err
-	}
-	list, err := rs.ProtectionPeriods(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	return list, s.auditRead(ctx, tenantID, "rule.period.list", "protection_period", "")
+	return listRuleSettings(ctx, s, tenantID, "rule.period.list", "protection_period", bianque.RuleStore.ProtectionPeriods)
 }
 
 // SaveProtectionPeriod creates (empty ID) or replaces a protection period.
