@@ -1,15 +1,12 @@
 package postgres_test
 
 import (
-	"context"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"bianque"
-	"bianque/internal/testutil"
 	"bianque/postgres"
 	"bianque/storetest"
 )
@@ -111,39 +108,8 @@ func TestEventPartitionsInCatalog(t *testing.T) {
 	}
 }
 
-// BenchmarkAppendEvents appends realistic FortiGate events in batches of
-// 2,000 (see the sqlite benchmark of the same name).
-func BenchmarkAppendEvents(b *testing.B) {
-	ctx := context.Background()
-	db := storetest.NewPostgres(b)
-	tn := &bianque.Tenant{Code: "bench", Name: "Bench", Contract: bianque.DefaultContract()}
-	if err := db.CreateTenant(ctx, tn); err != nil {
-		b.Fatal(err)
-	}
-	const batch = 2000
-	start := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
-	// As many events as a few pipeline batches hold at once (the live heap
-	// the collector scans is part of the cost).
-	pool := storetest.FortiGateEvents(b, tn.ID, start, 5*batch)
-	b.ResetTimer()
-	cpu := testutil.CPUTime()
-	for i := 0; i < b.N; i += batch {
-		evs := pool[i%len(pool) : i%len(pool)+min(batch, b.N-i)]
-		if i >= len(pool) {
-			b.StopTimer()
-			for j, e := range evs {
-				e.Set("event.id", "bench-"+strconv.Itoa(i+j))
-			}
-			b.StartTimer()
-		}
-		if n, err := db.AppendEvents(ctx, tn.ID, evs); err != nil || n != len(evs) {
-			b.Fatalf("inserted %d of %d: %v", n, len(evs), err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	testutil.ReportCPURate(b, cpu, "events")
-}
+// BenchmarkAppendEvents: see storetest.BenchAppendEvents.
+func BenchmarkAppendEvents(b *testing.B) { storetest.BenchAppendEvents(b, storetest.NewPostgres(b)) }
 
 // BenchmarkSearchEvents: see storetest.BenchSearchEvents.
 func BenchmarkSearchEvents(b *testing.B) { storetest.BenchSearchEvents(b, storetest.NewPostgres(b)) }
