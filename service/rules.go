@@ -346,6 +346,13 @@ func problemText(p bianque.RuleProblem) string {
 
 // DeleteCustomRule removes a custom rule file. Needs rule.manage.
 func (s *RuleService) DeleteCustomRule(ctx context.Context, tenantID, id string) error {
+	return s.deleteRuleSetting(ctx, tenantID, id, "rule.custom.delete", "custom_rule", bianque.RuleStore.DeleteCustomRule)
+}
+
+// deleteRuleSetting removes one of the tenant's rule settings, audits it and
+// has the detection engine pick the change up.
+func (s *RuleService) deleteRuleSetting(ctx context.Context, tenantID, id, action, kind string,
+	del func(bianque.RuleStore, context.Context, string, string) error) error {
 	if _, err := s.authorize(ctx, bianque.PermRuleManage, tenantID); err != nil {
 		return err
 	}
@@ -353,10 +360,10 @@ func (s *RuleService) DeleteCustomRule(ctx context.Context, tenantID, id string)
 	if err != nil {
 		return err
 	}
-	if err := rs.DeleteCustomRule(ctx, tenantID, id); err != nil {
+	if err := del(rs, ctx, tenantID, id); err != nil {
 		return err
 	}
-	if err := s.audit(ctx, tenantID, "rule.custom.delete", "custom_rule", id, nil); err != nil {
+	if err := s.audit(ctx, tenantID, action, kind, id, nil); err != nil {
 		return err
 	}
 	s.refresh(ctx, s.Detection)
@@ -410,21 +417,7 @@ func (s *RuleService) SaveProtectionPeriod(ctx context.Context, p *bianque.Prote
 
 // DeleteProtectionPeriod removes a protection period. Needs rule.manage.
 func (s *RuleService) DeleteProtectionPeriod(ctx context.Context, tenantID, id string) error {
-	if _, err := s.authorize(ctx, bianque.PermRuleManage, tenantID); err != nil {
-		return err
-	}
-	rs, err := s.rules()
-	if err != nil {
-		return err
-	}
-	if err := rs.DeleteProtectionPeriod(ctx, tenantID, id); err != nil {
-		return err
-	}
-	if err := s.audit(ctx, tenantID, "rule.period.delete", "protection_period", id, nil); err != nil {
-		return err
-	}
-	s.refresh(ctx, s.Detection)
-	return nil
+	return s.deleteRuleSetting(ctx, tenantID, id, "rule.period.delete", "protection_period", bianque.RuleStore.DeleteProtectionPeriod)
 }
 
 // RuleStatus describes the rules this node runs. Needs rule.manage (provider staff).
