@@ -193,9 +193,6 @@ func (s *AlertService) MarkFalsePositive(ctx context.Context, tenantID, id strin
 	if err := p.Authorize(bianque.PermAlertTriage, tenantID); err != nil {
 		return nil, err
 	}
-	if fp.For <= 0 || fp.For > MaxSuppression {
-		return nil, bianque.Errorf(bianque.EINVALID, "a false positive suppression lasts more than 0 and at most %d days", int(MaxSuppression.Hours()/24))
-	}
 	as, err := s.alerts()
 	if err != nil {
 		return nil, err
@@ -207,24 +204,8 @@ func (s *AlertService) MarkFalsePositive(ctx context.Context, tenantID, id strin
 	if a.Version != version {
 		return nil, bianque.Errorf(bianque.ECONFLICT, "alert was changed by someone else (version %d, yours %d); reload and retry", a.Version, version)
 	}
-	now := s.clock.Now()
-	sp := &bianque.Suppression{TenantID: tenantID, RuleID: a.RuleID, Reason: strings.TrimSpace(fp.Reason), TicketID: a.TicketID,
-		CreatedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(fp.For), Match: map[string]string{}}
-	for _, f := range fp.Fields {
-		if !slices.Contains(bianque.SuppressionFields, f) {
-			return nil, bianque.Errorf(bianque.EINVALID, "suppression field %q must be one of %s", f, strings.Join(bianque.SuppressionFields, ", "))
-		}
-		v := map[string]string{"attacker.ip": a.Attacker.IP, "attacker.host": a.Attacker.Host, "attacker.user": a.Attacker.User,
-			"victim.ip": a.Victim.IP, "victim.host": a.Victim.Host, "victim.user": a.Victim.User}[f]
-		if v == "" {
-			return nil, bianque.Errorf(bianque.EINVALID, "the alert has no %s to suppress on", f)
-		}
-		sp.Match[f] = v
-	}
-	if len(sp.Match) == 0 {
-		sp.Match = nil
-	}
-	if err := sp.Validate(); err != nil {
+	sp, err := s.suppressionFor(p, a, fp)
+	if err != nil {
 		return nil, err
 	}
 	if err := as.CreateSuppression(ctx, sp); err != nil {

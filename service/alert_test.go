@@ -147,7 +147,8 @@ func TestAlertPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sp.RuleID != a.RuleID || sp.Match["attacker.ip"] != "203.0.113.7" || !sp.ExpiresAt.Equal(f.clk.Now().Add(7*24*time.Hour)) {
+	if sp.RuleID != a.RuleID || sp.Match["attacker.ip"] != "203.0.113.7" || !sp.ExpiresAt.Equal(f.clk.Now().Add(7*24*time.Hour)) ||
+		sp.CreatedBy != "analyst" {
 		t.Fatalf("suppression %+v", sp)
 	}
 	if _, err := d.svc.MarkFalsePositive(analyst, f.a.ID, a.ID, a.Version+1, service.FalsePositive{For: time.Hour, Reason: "x", Fields: []string{"victim.ip"}}); err == nil {
